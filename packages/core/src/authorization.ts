@@ -1,0 +1,98 @@
+/**
+ * Reading the credential out of a request, per RFC 6750 §2 and RFC 9110 §11.
+ *
+ * Accepted: `Authorization: Bearer <token>` (scheme in any case) and the raw `Authorization: <token>`
+ * that Documenso's v1 API documents. Optional, off by default: the `access_token` query parameter.
+ */
+
+/** What the request carried. `token` is a syntactically valid b64token, nothing more. */
+export type CredentialParse =
+  | { readonly kind: "none" }
+  | { readonly kind: "token"; readonly token: string }
+  | { readonly kind: "malformed"; readonly reason: string };
+
+/** The header values as the framework gives them; Node joins nothing for `authorization`. */
+export type AuthorizationInput = string | readonly string[] | undefined | null;
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+// RFC 9110 §5.6.2 token, used for the auth-scheme.
+const TCHAR_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Optional whitespace (OWS) around a field value is SP / HTAB.
+const OWS = /^[ \t]+|[ \t]+$/g;
+
+const NONE: CredentialParse = { kind: "none" };
+
+function malformed(reason: string): CredentialParse {
+  return { kind: "malformed", reason };
+}
+
+/**
+ * Parses one Authorization field value. Another scheme (`Basic …`) means "no bearer credential":
+ * RFC 6750 §3.1 answers that with a bare challenge, not with an error code.
+ */
+function parseAuthorizationValue(raw: string): CredentialParse {
+  const value = raw.replace(OWS, "");
+  if (value === "") return malformed("The Authorization header is empty");
+  const space = value.indexOf(" ");
+  if (space === -1) {
+    // One word: Documenso's raw form. It must still be a b64token; a lone "Bearer" has no token.
+    if (value.toLowerCase() === "bearer") return malformed("The Bearer scheme needs a token");
+    return B64TOKEN.test(value) ? { kind: "token", token: value } : malformed("The token is not a b64token");
+  }
+  const scheme = value.slice(0, space);
+  const rest = value.slice(space + 1).replace(/^ +/, "");
+  if (!TCHAR_TOKEN.test(scheme)) return malformed("The Authorization header is not `<scheme> <credentials>`");
+  if (scheme.toLowerCase() !== "bearer") return NONE;
+  if (rest === "") return malformed("The Bearer scheme needs a token");
+  if (!B64TOKEN.test(rest)) {
+    return malformed(
+      /[ ,]/.test(rest) ? "Exactly one credential is allowed" : "The token is not a b64token",
+    );
+  }
+  return { kind: "token", token: rest };
+}
+
+/**
+ * Reads the single credential of a request.
+ *
+ * @param authorization every `Authorization` field value the request carried (Node's
+ *   `req.headers` keeps only the first of duplicates, so adapters pass `rawHeaders` values).
+ * @param queryToken the `access_token` query value, only where the deployment enabled it.
+ *
+ * @example
+ * parseCredentials("Bearer api_0123456789abcdef"); // { kind: "token", token: "api_0123456789abcdef" }
+ * parseCredentials(["Bearer a", "Bearer b"]);      // { kind: "malformed", … }
+ */
+export function parseCredentials(authorization: AuthorizationInput, queryToken?: string | null): CredentialParse {
+  let header: CredentialParse = NONE;
+  let present = false;
+  if (typeof authorization === "string") {
+    present = true;
+    header = parseAuthorizationValue(authorization);
+  } else if (authorization && authorization.length > 0) {
+    if (authorization.length > 1) return malformed("Exactly one Authorization header is allowed");
+    present = true;
+    header = parseAuthorizationValue(authorization[0]!);
+  }
+  if (queryToken === undefined || queryToken === null) return header;
+  // RFC 6750 §2: a client MUST NOT use more than one method to send the token.
+  if (present && header.kind !== "none") return malformed("Send the token in one place only");
+  if (!B64TOKEN.test(queryToken)) return malformed("The access_token parameter is not a b64token");
+  return { kind: "token", token: queryToken };
+}
+
+/** Collects every `Authorization` value from Node's `rawHeaders` (name/value pairs, names as sent). */
+export function authorizationFromRawHeaders(rawHeaders: readonly string[]): AuthorizationInput {
+  let first: string | undefined;
+  let all: string[] | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 13 && name.toLowerCase() === "authorization") {
+      const value = rawHeaders[i + 1]!;
+      if (first === undefined) first = value;
+      else (all ??= [first]).push(value);
+    }
+  }
+  return all ?? first;
+}

@@ -1,0 +1,119 @@
+import type {
+  Directory,
+  DirectoryTeam,
+  DirectoryUser,
+  NewTokenRecord,
+  TeamRole,
+  TokenRecord,
+  TokenStore,
+} from "./types";
+
+const newestFirst = (a: TokenRecord, b: TokenRecord) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id;
+
+/**
+ * A `TokenStore` in process memory: for tests and single-process demos. It passes the same
+ * conformance suite as the SQLite and PostgreSQL stores.
+ */
+export class MemoryTokenStore implements TokenStore {
+  readonly name = "memory";
+  #byId = new Map<number, TokenRecord>();
+  #byDigest = new Map<string, TokenRecord>();
+  #nextId = 1;
+
+  async findByDigest(digest: string): Promise<TokenRecord | null> {
+    return this.#byDigest.get(digest) ?? null;
+  }
+
+  async findById(id: number): Promise<TokenRecord | null> {
+    return this.#byId.get(id) ?? null;
+  }
+
+  async insert(token: NewTokenRecord): Promise<TokenRecord> {
+    if (this.#byDigest.has(token.digest)) throw new Error("MemoryTokenStore: duplicate digest");
+    const record: TokenRecord = {
+      ...token,
+      scopes: [...token.scopes],
+      id: this.#nextId++,
+      lastUsedAt: null,
+      replacedById: null,
+    };
+    this.#put(record);
+    return record;
+  }
+
+  async listByUser(userId: number): Promise<TokenRecord[]> {
+    return [...this.#byId.values()].filter((t) => t.teamId === null && t.userId === userId).sort(newestFirst);
+  }
+
+  async listByTeam(teamId: number): Promise<TokenRecord[]> {
+    return [...this.#byId.values()].filter((t) => t.teamId === teamId).sort(newestFirst);
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const record = this.#byId.get(id);
+    if (!record) return false;
+    this.#byId.delete(id);
+    this.#byDigest.delete(record.digest);
+    return true;
+  }
+
+  async markReplaced(id: number, replacedById: number, expiresAt: Date | null): Promise<void> {
+    const record = this.#byId.get(id);
+    if (record) this.#put({ ...record, replacedById, expiresAt });
+  }
+
+  async touchLastUsed(entries: ReadonlyArray<{ id: number; at: Date }>): Promise<void> {
+    for (const { id, at } of entries) {
+      const record = this.#byId.get(id);
+      if (record && (!record.lastUsedAt || record.lastUsedAt < at)) this.#put({ ...record, lastUsedAt: at });
+    }
+  }
+
+  #put(record: TokenRecord) {
+    this.#byId.set(record.id, record);
+    this.#byDigest.set(record.digest, record);
+  }
+}
+
+/** A `Directory` in process memory, with the writes a test or a demo needs. */
+export class MemoryDirectory implements Directory {
+  readonly name = "memory";
+  #users = new Map<number, DirectoryUser>();
+  #teams = new Map<number, DirectoryTeam>();
+  #roles = new Map<string, TeamRole>();
+
+  async findUser(userId: number): Promise<DirectoryUser | null> {
+    return this.#users.get(userId) ?? null;
+  }
+
+  async findTeam(teamId: number): Promise<DirectoryTeam | null> {
+    return this.#teams.get(teamId) ?? null;
+  }
+
+  async findRole(teamId: number, userId: number): Promise<TeamRole | null> {
+    return this.#roles.get(`${teamId}:${userId}`) ?? null;
+  }
+
+  upsertUser(user: DirectoryUser): this {
+    this.#users.set(user.id, { ...user });
+    return this;
+  }
+
+  setDisabled(userId: number, disabled: boolean): this {
+    const user = this.#users.get(userId);
+    if (!user) throw new Error(`MemoryDirectory: no user ${userId}`);
+    this.#users.set(userId, { ...user, disabled });
+    return this;
+  }
+
+  upsertTeam(team: DirectoryTeam): this {
+    this.#teams.set(team.id, { ...team });
+    return this;
+  }
+
+  setRole(teamId: number, userId: number, role: TeamRole | null): this {
+    if (role === null) this.#roles.delete(`${teamId}:${userId}`);
+    else this.#roles.set(`${teamId}:${userId}`, role);
+    return this;
+  }
+}

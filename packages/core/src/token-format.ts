@@ -1,0 +1,85 @@
+import { randomBytes } from "node:crypto";
+import { crc32 } from "node:zlib";
+
+/** How plain tokens look: how to mint one, and a cheap shape check run before any lookup. */
+export interface TokenFormat {
+  readonly name: string;
+  generate(): string;
+  /** True when `token` could have been minted by this format. Never touches storage. */
+  matches(token: string): boolean;
+}
+
+const LOWER_ALNUM = "0123456789abcdefghijklmnopqrstuvwxyz";
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/**
+ * Draws `length` characters from `alphabet` with crypto randomness. Bytes at or above the largest
+ * multiple of the alphabet size are thrown away (rejection sampling), so no character is likelier
+ * than another: a plain `byte % size` would favour the first `256 % size` characters.
+ */
+export function randomString(alphabet: string, length: number): string {
+  const size = alphabet.length;
+  const limit = 256 - (256 % size);
+  let out = "";
+  while (out.length < length) {
+    const bytes = randomBytes(length * 2);
+    for (let i = 0; i < bytes.length && out.length < length; i++) {
+      const b = bytes[i]!;
+      if (b < limit) out += alphabet[b % size];
+    }
+  }
+  return out;
+}
+
+const DOCUMENSO_SHAPE = /^api_[0-9a-z]{16}$/;
+
+/**
+ * Documenso's format: `api_` + 16 characters of `[0-9a-z]` (its `alphaid(16)`). The default, so
+ * tokens Documenso issued keep working.
+ */
+export const documensoTokenFormat: TokenFormat = {
+  name: "documenso",
+  generate: () => `api_${randomString(LOWER_ALNUM, 16)}`,
+  matches: (token) => token.length === 20 && DOCUMENSO_SHAPE.test(token),
+};
+
+function base62(n: number, width: number): string {
+  let out = "";
+  let v = n >>> 0;
+  for (let i = 0; i < width; i++) {
+    out = BASE62[v % 62] + out;
+    v = Math.floor(v / 62);
+  }
+  return out;
+}
+
+/**
+ * The opt-in stronger format: a prefix, 30 base62 characters (178 bits) and a 6-character CRC32
+ * checksum, as GitHub's tokens carry. A typo or a guessed token fails the checksum and is refused
+ * without a lookup, and secret scanners can match the prefix and verify the checksum exactly.
+ *
+ * @example
+ * const format = checksumTokenFormat({ prefix: "acme_" });
+ * format.generate(); // "acme_3kQ…(30)…Xy01Ab"
+ */
+export function checksumTokenFormat(options: { prefix?: string } = {}): TokenFormat {
+  const prefix = options.prefix ?? "tgk_";
+  if (!/^[a-z][a-z0-9]{1,9}_$/.test(prefix)) {
+    throw new TypeError("checksumTokenFormat: prefix must be 2-10 lowercase letters or digits followed by '_'");
+  }
+  const total = prefix.length + 36;
+  const shape = new RegExp(`^${prefix}[0-9A-Za-z]{36}$`);
+  const checksum = (body: string) => base62(crc32(body), 6);
+  return {
+    name: `checksum:${prefix}`,
+    generate() {
+      const body = randomString(BASE62, 30);
+      return `${prefix}${body}${checksum(body)}`;
+    },
+    matches(token) {
+      if (token.length !== total || !shape.test(token)) return false;
+      const body = token.slice(prefix.length, prefix.length + 30);
+      return token.endsWith(checksum(body));
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/** A stored token. `digest` never leaves the server: no response schema includes it. */
+export interface TokenRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly digest: string;
+  /** Which digester made `digest` (`SHA512` for Documenso's rows). */
+  readonly algorithm: string;
+  /** The creator; null only for Documenso's legacy team tokens, which act as the team's owner. */
+  readonly userId: number | null;
+  readonly teamId: number | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date | null;
+  readonly lastUsedAt: Date | null;
+  readonly scopes: readonly string[];
+  /** Set on a token that rotation replaced: the id of its successor. */
+  readonly replacedById: number | null;
+}
+
+export interface NewTokenRecord {
+  readonly name: string;
+  readonly digest: string;
+  readonly algorithm: string;
+  readonly userId: number | null;
+  readonly teamId: number | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date | null;
+  readonly scopes: readonly string[];
+}
+
+/**
+ * The system of record for tokens. Lookups by digest go through a unique index: no secret is
+ * compared in user space, so there is nothing to time.
+ */
+export interface TokenStore {
+  readonly name: string;
+  findByDigest(digest: string): Promise<TokenRecord | null>;
+  findById(id: number): Promise<TokenRecord | null>;
+  insert(token: NewTokenRecord): Promise<TokenRecord>;
+  /** Personal tokens of a user (teamId null), newest first. */
+  listByUser(userId: number): Promise<TokenRecord[]>;
+  /** A team's tokens, newest first. */
+  listByTeam(teamId: number): Promise<TokenRecord[]>;
+  /** Removes the token; false when there was none. */
+  delete(id: number): Promise<boolean>;
+  /** Ends a rotated token's life at `expiresAt` and points it at its successor. */
+  markReplaced(id: number, replacedById: number, expiresAt: Date | null): Promise<void>;
+  /** Writes a batch of last-used times; an entry for a deleted token is ignored. */
+  touchLastUsed(entries: ReadonlyArray<{ readonly id: number; readonly at: Date }>): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export type TeamRole = "ADMIN" | "MANAGER" | "MEMBER";
+
+export interface DirectoryUser {
+  readonly id: number;
+  readonly name?: string | null;
+  readonly email?: string | null;
+  readonly disabled: boolean;
+}
+
+export interface DirectoryTeam {
+  readonly id: number;
+  readonly name?: string | null;
+  readonly ownerUserId: number;
+}
+
+/**
+ * What tokengate asks of the application's users and teams. The application answers from its own
+ * tables; the memory, SQLite and PostgreSQL packages offer ready ones for apps that have none.
+ */
+export interface Directory {
+  readonly name: string;
+  findUser(userId: number): Promise<DirectoryUser | null>;
+  findTeam(teamId: number): Promise<DirectoryTeam | null>;
+  /** The user's role in the team, or null when the user is not a member. */
+  findRole(teamId: number, userId: number): Promise<TeamRole | null>;
+}
+
+/**
+ * Everything verification needs about one digest, gathered once so a cache can hold it whole:
+ * the token, the user it acts as, and for team tokens the team and its owner.
+ */
+export interface ResolvedCredential {
+  readonly token: TokenRecord;
+  /** The creator, or the team's owner for a legacy team token with no creator. */
+  readonly actingUser: DirectoryUser | null;
+  readonly team: DirectoryTeam | null;
+  readonly teamOwner: DirectoryUser | null;
+  /** The acting user's role in the team (null: not a member, or a personal token). */
+  readonly role: TeamRole | null;
+}
+
+/** Finds the credential for a digest. Throws only when the source cannot be reached. */
+export interface CredentialLookup {
+  lookup(digest: string): Promise<ResolvedCredential | null>;
+}
+
+/**
+ * A cache in front of a `CredentialLookup`. `invalidate` must not resolve before every tier (and,
+ * for shared caches, every instance's notification) has been told: revocation awaits it.
+ */
+export interface CredentialCache extends CredentialLookup {
+  readonly name: string;
+  invalidate(digests: readonly string[]): Promise<void>;
+  /** Drops everything: a user was disabled or a membership changed. */
+  invalidateAll(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** Builds a cache around the lookup that reads the store (passed in by `createTokenGate`). */
+export type CredentialCacheFactory = (source: CredentialLookup) => CredentialCache;
+
+/** The identity attached to an authenticated request. */
+export interface AuthIdentity {
+  readonly tokenId: number;
+  readonly tokenName: string;
+  /** The user the request acts as: the creator, or the team's owner for a legacy team token. */
+  readonly userId: number;
+  readonly teamId: number | null;
+  readonly scopes: readonly string[];
+  readonly expiresAt: Date | null;
+  readonly user: DirectoryUser;
+  readonly team: DirectoryTeam | null;
+}
+
+/** Who is calling the admin router or the service: a signed-in user, or an operator at a terminal. */
+export type Principal = { readonly kind: "user"; readonly userId: number } | { readonly kind: "operator" };

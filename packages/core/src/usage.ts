@@ -1,0 +1,64 @@
+import type { TokenStore } from "./types";
+import type { Logger } from "./logger";
+
+/** Records that a token was used. Called on the request path, so it must not wait on I/O. */
+export interface UsageRecorder {
+  touch(tokenId: number, at: Date): void;
+  /** Writes what is pending; called on a clean shutdown so the last batch is not lost. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Batches last-used times in memory and writes them every `intervalMs` in one store call, off the
+ * request path. Only the latest time per token is kept, so memory is bounded by live tokens.
+ */
+export class BatchedUsageRecorder implements UsageRecorder {
+  #pending = new Map<number, Date>();
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Pick<TokenStore, "touchLastUsed">,
+    private readonly options: { intervalMs?: number; logger?: Logger } = {},
+  ) {}
+
+  touch(tokenId: number, at: Date): void {
+    const previous = this.#pending.get(tokenId);
+    if (!previous || previous < at) this.#pending.set(tokenId, at);
+    if (!this.#timer) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        void this.flush();
+      }, this.options.intervalMs ?? 5_000);
+      this.#timer.unref();
+    }
+  }
+
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(async () => {
+      if (this.#pending.size === 0) return;
+      const entries = [...this.#pending].map(([id, at]) => ({ id, at }));
+      this.#pending.clear();
+      try {
+        await this.store.touchLastUsed(entries);
+      } catch (cause) {
+        // Put them back: a later flush retries, and a newer time for the same token wins.
+        for (const { id, at } of entries) {
+          const newer = this.#pending.get(id);
+          if (!newer || newer < at) this.#pending.set(id, at);
+        }
+        this.options.logger?.warn("last-used times could not be written; will retry", {
+          tokens: entries.length,
+        });
+      }
+    });
+    return this.#flushing;
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.flush();
+  }
+}

@@ -1,0 +1,205 @@
+import { type AuthorizationInput, parseCredentials } from "./authorization";
+import type { Clock } from "./clock";
+import type { TokenDigester } from "./digest";
+import { type HttpAnswer, TokenGateError, assertRealm, authFailureAnswer } from "./errors";
+import { type Logger, OnceLog } from "./logger";
+import type { TokenFormat } from "./token-format";
+import type { AuthIdentity, CredentialLookup, ResolvedCredential } from "./types";
+import type { UsageRecorder } from "./usage";
+
+/** What the middleware reads off a request. */
+export interface CredentialInput {
+  /** Every `Authorization` value (see `authorizationFromRawHeaders`). */
+  readonly authorization: AuthorizationInput;
+  /** The `access_token` query value, only when the deployment allows query tokens. */
+  readonly queryToken?: string | null | undefined;
+  /** The client's address, for limits on failed attempts. */
+  readonly clientAddress?: string | undefined;
+}
+
+/** The outcome of a rate-limit check: headers go on every authenticated response. */
+export interface RateLimitDecision {
+  readonly allowed: boolean;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Seconds until the request would be allowed; set when `allowed` is false. */
+  readonly retryAfter?: number;
+}
+
+/** Counts an authenticated request against its limits (see `@tokengate/redis`). */
+export interface RateLimiter {
+  consume(identity: AuthIdentity, now: Date): Promise<RateLimitDecision>;
+}
+
+/** Refuses clients that keep failing authentication before their attempts reach the store. */
+export interface FailureLimiter {
+  /** Null when the client may try; otherwise the seconds to wait. */
+  blocked(clientAddress: string, now: Date): Promise<number | null>;
+  recordFailure(clientAddress: string, now: Date): Promise<void>;
+}
+
+export type VerifyOutcome =
+  | { readonly ok: true; readonly identity: AuthIdentity; readonly headers: Readonly<Record<string, string>> }
+  | { readonly ok: false; readonly error: TokenGateError; readonly answer: HttpAnswer };
+
+export interface VerifierConfig {
+  readonly lookup: CredentialLookup;
+  readonly digesters: readonly TokenDigester[];
+  readonly formats: readonly TokenFormat[];
+  readonly clock: Clock;
+  readonly realm: string;
+  readonly logger: Logger;
+  readonly usage?: UsageRecorder | undefined;
+  readonly limiter?: RateLimiter | undefined;
+  readonly failureLimiter?: FailureLimiter | undefined;
+  /** Retry-After, in seconds, on a 503 when the store cannot be reached. */
+  readonly unavailableRetryAfter?: number | undefined;
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * Verifies the credential of one request, in DESIGN.md's order: missing → malformed → unknown or
+ * revoked → owner disabled → expired → scope (per route, `scopeGuard`) → rate limit; a store that
+ * cannot be reached is a 503, never a 401 and never a pass.
+ */
+export class TokenVerifier {
+  readonly realm: string;
+  readonly #config: VerifierConfig;
+  readonly #storeLog: OnceLog;
+  readonly #answers = new Map<string, { error: TokenGateError; answer: HttpAnswer }>();
+
+  constructor(config: VerifierConfig) {
+    if (config.digesters.length === 0) throw new TypeError("at least one digester is required");
+    if (config.formats.length === 0) throw new TypeError("at least one token format is required");
+    this.realm = assertRealm(config.realm);
+    this.#config = config;
+    this.#storeLog = new OnceLog(config.logger, "token store");
+  }
+
+  /** The fixed failures are built once: most of their answers never change. */
+  #fail(code: TokenGateError["code"], message?: string): VerifyOutcome {
+    const key = message === undefined ? code : `${code}\0${message}`;
+    let cached = this.#answers.get(key);
+    if (!cached) {
+      const error = new TokenGateError(code, message === undefined ? {} : { message });
+      cached = { error, answer: authFailureAnswer(error, this.realm) };
+      this.#answers.set(key, cached);
+    }
+    return { ok: false, ...cached };
+  }
+
+  #failWith(error: TokenGateError): VerifyOutcome {
+    return { ok: false, error, answer: authFailureAnswer(error, this.realm) };
+  }
+
+  async verify(input: CredentialInput): Promise<VerifyOutcome> {
+    const parsed = parseCredentials(input.authorization, input.queryToken);
+    if (parsed.kind === "none") return this.#fail("missing_credentials");
+    if (parsed.kind === "malformed") return this.#fail("invalid_request", parsed.reason);
+
+    const { clock, failureLimiter } = this.#config;
+    const now = clock();
+    const address = input.clientAddress;
+    if (failureLimiter && address !== undefined) {
+      const wait = await failureLimiter.blocked(address, now);
+      if (wait !== null) {
+        return this.#failWith(
+          new TokenGateError("rate_limited", { message: "Too many failed attempts", retryAfter: wait }),
+        );
+      }
+    }
+
+    const outcome = await this.#check(parsed.token, now);
+    if (!outcome.ok && failureLimiter && address !== undefined && outcome.error.status === 401) {
+      await failureLimiter.recordFailure(address, now);
+    }
+    return outcome;
+  }
+
+  async #check(token: string, now: Date): Promise<VerifyOutcome> {
+    const { formats, digesters, lookup } = this.#config;
+    // The shape check refuses garbage before any hashing or I/O.
+    let shaped = false;
+    for (const format of formats) {
+      if (format.matches(token)) {
+        shaped = true;
+        break;
+      }
+    }
+    if (!shaped) return this.#fail("invalid_token");
+
+    let credential: ResolvedCredential | null = null;
+    try {
+      for (const digester of digesters) {
+        credential = await lookup.lookup(digester.digest(token));
+        if (credential) break;
+      }
+      this.#storeLog.recover();
+    } catch (cause) {
+      this.#storeLog.fail(cause);
+      return this.#failWith(
+        new TokenGateError("store_unavailable", { cause, retryAfter: this.#config.unavailableRetryAfter ?? 5 }),
+      );
+    }
+    if (!credential) return this.#fail("invalid_token");
+
+    const { token: record, actingUser, team, teamOwner, role } = credential;
+    if (!actingUser) return this.#fail("invalid_token");
+    if (record.teamId !== null) {
+      // The team is gone, or the creator has left it: the token no longer speaks for the team.
+      if (!team) return this.#fail("invalid_token");
+      if (record.userId !== null && role === null) return this.#fail("invalid_token");
+    }
+    if (actingUser.disabled || teamOwner?.disabled) return this.#fail("owner_disabled");
+    if (record.expiresAt !== null && record.expiresAt.getTime() <= now.getTime()) {
+      return this.#fail("token_expired");
+    }
+
+    const identity: AuthIdentity = {
+      tokenId: record.id,
+      tokenName: record.name,
+      userId: actingUser.id,
+      teamId: record.teamId,
+      scopes: record.scopes,
+      expiresAt: record.expiresAt,
+      user: actingUser,
+      team,
+    };
+
+    let headers = NO_HEADERS;
+    const { limiter, usage } = this.#config;
+    if (limiter) {
+      let decision: RateLimitDecision;
+      try {
+        decision = await limiter.consume(identity, now);
+      } catch (cause) {
+        return this.#failWith(new TokenGateError("store_unavailable", { cause, retryAfter: 1 }));
+      }
+      if (!decision.allowed) {
+        const error = new TokenGateError("rate_limited", { retryAfter: decision.retryAfter ?? 1 });
+        const answer = authFailureAnswer(error, this.realm);
+        return { ok: false, error, answer: { ...answer, headers: { ...decision.headers, ...answer.headers } } };
+      }
+      headers = decision.headers;
+    }
+    usage?.touch(record.id, now);
+    return { ok: true, identity, headers };
+  }
+}
+
+/**
+ * A per-route requirement: the identity must hold every scope in `required`. Build it once per
+ * route; it answers 403 `insufficient_scope` with the RFC 6750 `scope` attribute.
+ */
+export function scopeGuard(required: readonly string[], realm: string): (identity: AuthIdentity) => HttpAnswer | null {
+  if (required.length === 0) throw new TypeError("scopeGuard needs at least one scope");
+  for (const scope of required) {
+    // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E
+    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) throw new TypeError(`invalid scope name: ${JSON.stringify(scope)}`);
+  }
+  const answer = authFailureAnswer(new TokenGateError("insufficient_scope", { scopes: required }), assertRealm(realm));
+  return (identity) => {
+    for (const scope of required) if (!identity.scopes.includes(scope)) return answer;
+    return null;
+  };
+}
