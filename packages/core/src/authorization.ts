@@ -46,9 +46,7 @@ function parseAuthorizationValue(raw: string): CredentialParse {
   if (scheme.toLowerCase() !== "bearer") return NONE;
   if (rest === "") return malformed("The Bearer scheme needs a token");
   if (!B64TOKEN.test(rest)) {
-    return malformed(
-      /[ ,]/.test(rest) ? "Exactly one credential is allowed" : "The token is not a b64token",
-    );
+    return malformed(/[ ,]/.test(rest) ? "Exactly one credential is allowed" : "The token is not a b64token");
   }
   return { kind: "token", token: rest };
 }
@@ -64,7 +62,10 @@ function parseAuthorizationValue(raw: string): CredentialParse {
  * parseCredentials("Bearer api_0123456789abcdef"); // { kind: "token", token: "api_0123456789abcdef" }
  * parseCredentials(["Bearer a", "Bearer b"]);      // { kind: "malformed", … }
  */
-export function parseCredentials(authorization: AuthorizationInput, queryToken?: string | null): CredentialParse {
+export function parseCredentials(
+  authorization: AuthorizationInput,
+  queryToken?: string | readonly string[] | null,
+): CredentialParse {
   let header: CredentialParse = NONE;
   let present = false;
   if (typeof authorization === "string") {
@@ -76,10 +77,22 @@ export function parseCredentials(authorization: AuthorizationInput, queryToken?:
     header = parseAuthorizationValue(authorization[0]!);
   }
   if (queryToken === undefined || queryToken === null) return header;
+  if (typeof queryToken !== "string") {
+    if (queryToken.length === 0) return header;
+    if (queryToken.length > 1) return malformed("Exactly one access_token parameter is allowed");
+  }
+  const query = typeof queryToken === "string" ? queryToken : queryToken[0]!;
   // RFC 6750 §2: a client MUST NOT use more than one method to send the token.
   if (present && header.kind !== "none") return malformed("Send the token in one place only");
-  if (!B64TOKEN.test(queryToken)) return malformed("The access_token parameter is not a b64token");
-  return { kind: "token", token: queryToken };
+  if (!B64TOKEN.test(query)) return malformed("The access_token parameter is not a b64token");
+  return { kind: "token", token: query };
+}
+
+/** The `access_token` query values of a request URL (path and query, or absolute). */
+export function accessTokensFromUrl(url: string): string[] {
+  const q = url.indexOf("?");
+  if (q === -1 || !url.includes("access_token", q)) return [];
+  return new URLSearchParams(url.slice(q + 1)).getAll("access_token");
 }
 
 /** Collects every `Authorization` value from Node's `rawHeaders` (name/value pairs, names as sent). */
@@ -91,7 +104,8 @@ export function authorizationFromRawHeaders(rawHeaders: readonly string[]): Auth
     if (name.length === 13 && name.toLowerCase() === "authorization") {
       const value = rawHeaders[i + 1]!;
       if (first === undefined) first = value;
-      else (all ??= [first]).push(value);
+      else if (all === undefined) all = [first, value];
+      else all.push(value);
     }
   }
   return all ?? first;

@@ -85,7 +85,10 @@ export class TokenGateError extends Error {
   readonly retryAfter: number | undefined;
 
   constructor(code: TokenGateErrorCode, details: TokenGateErrorDetails = {}) {
-    super(details.message ?? DEFAULT_MESSAGE[code], details.cause === undefined ? undefined : { cause: details.cause });
+    super(
+      details.message ?? DEFAULT_MESSAGE[code],
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
     this.name = "TokenGateError";
     this.code = code;
     this.status = STATUS[code];
@@ -159,7 +162,8 @@ export function authFailureAnswer(error: TokenGateError, realm: string): HttpAns
   if (error.status === 401 || error.status === 403 || error.status === 400) {
     headers["www-authenticate"] = bearerChallenge(realm, error);
   }
-  if (error.retryAfter !== undefined) headers["retry-after"] = String(Math.max(0, Math.ceil(error.retryAfter)));
+  if (error.retryAfter !== undefined)
+    headers["retry-after"] = String(Math.max(0, Math.ceil(error.retryAfter)));
   return { status: error.status, headers, body: errorBody(error) };
 }
 
@@ -170,7 +174,11 @@ export function adminFailureAnswer(error: TokenGateError): HttpAnswer {
   return { status: error.status, headers, body: errorBody(error) };
 }
 
-export function jsonAnswer(status: number, value: unknown, extraHeaders: Record<string, string> = {}): HttpAnswer {
+export function jsonAnswer(
+  status: number,
+  value: unknown,
+  extraHeaders: Record<string, string> = {},
+): HttpAnswer {
   return {
     status,
     headers: { "content-type": JSON_TYPE, "cache-control": "no-store", ...extraHeaders },

@@ -8,7 +8,8 @@ import type {
   TokenStore,
 } from "./types";
 
-const newestFirst = (a: TokenRecord, b: TokenRecord) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id;
+const newestFirst = (a: TokenRecord, b: TokenRecord) =>
+  b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id;
 
 /**
  * A `TokenStore` in process memory: for tests and single-process demos. It passes the same

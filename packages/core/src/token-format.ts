@@ -65,7 +65,9 @@ function base62(n: number, width: number): string {
 export function checksumTokenFormat(options: { prefix?: string } = {}): TokenFormat {
   const prefix = options.prefix ?? "tgk_";
   if (!/^[a-z][a-z0-9]{1,9}_$/.test(prefix)) {
-    throw new TypeError("checksumTokenFormat: prefix must be 2-10 lowercase letters or digits followed by '_'");
+    throw new TypeError(
+      "checksumTokenFormat: prefix must be 2-10 lowercase letters or digits followed by '_'",
+    );
   }
   const total = prefix.length + 36;
   const shape = new RegExp(`^${prefix}[0-9A-Za-z]{36}$`);

@@ -1,5 +1,5 @@
+import { describeCause, type Logger } from "./logger";
 import type { TokenStore } from "./types";
-import type { Logger } from "./logger";
 
 /** Records that a token was used. Called on the request path, so it must not wait on I/O. */
 export interface UsageRecorder {
@@ -50,6 +50,7 @@ export class BatchedUsageRecorder implements UsageRecorder {
         }
         this.options.logger?.warn("last-used times could not be written; will retry", {
           tokens: entries.length,
+          cause: describeCause(cause),
         });
       }
     });

@@ -1,7 +1,7 @@
 import { type AuthorizationInput, parseCredentials } from "./authorization";
 import type { Clock } from "./clock";
 import type { TokenDigester } from "./digest";
-import { type HttpAnswer, TokenGateError, assertRealm, authFailureAnswer } from "./errors";
+import { assertRealm, authFailureAnswer, type HttpAnswer, TokenGateError } from "./errors";
 import { type Logger, OnceLog } from "./logger";
 import type { TokenFormat } from "./token-format";
 import type { AuthIdentity, CredentialLookup, ResolvedCredential } from "./types";
@@ -12,7 +12,7 @@ export interface CredentialInput {
   /** Every `Authorization` value (see `authorizationFromRawHeaders`). */
   readonly authorization: AuthorizationInput;
   /** The `access_token` query value, only when the deployment allows query tokens. */
-  readonly queryToken?: string | null | undefined;
+  readonly queryToken?: string | readonly string[] | null | undefined;
   /** The client's address, for limits on failed attempts. */
   readonly clientAddress?: string | undefined;
 }
@@ -138,7 +138,10 @@ export class TokenVerifier {
     } catch (cause) {
       this.#storeLog.fail(cause);
       return this.#failWith(
-        new TokenGateError("store_unavailable", { cause, retryAfter: this.#config.unavailableRetryAfter ?? 5 }),
+        new TokenGateError("store_unavailable", {
+          cause,
+          retryAfter: this.#config.unavailableRetryAfter ?? 5,
+        }),
       );
     }
     if (!credential) return this.#fail("invalid_token");
@@ -178,7 +181,11 @@ export class TokenVerifier {
       if (!decision.allowed) {
         const error = new TokenGateError("rate_limited", { retryAfter: decision.retryAfter ?? 1 });
         const answer = authFailureAnswer(error, this.realm);
-        return { ok: false, error, answer: { ...answer, headers: { ...decision.headers, ...answer.headers } } };
+        return {
+          ok: false,
+          error,
+          answer: { ...answer, headers: { ...decision.headers, ...answer.headers } },
+        };
       }
       headers = decision.headers;
     }
@@ -191,13 +198,20 @@ export class TokenVerifier {
  * A per-route requirement: the identity must hold every scope in `required`. Build it once per
  * route; it answers 403 `insufficient_scope` with the RFC 6750 `scope` attribute.
  */
-export function scopeGuard(required: readonly string[], realm: string): (identity: AuthIdentity) => HttpAnswer | null {
+export function scopeGuard(
+  required: readonly string[],
+  realm: string,
+): (identity: AuthIdentity) => HttpAnswer | null {
   if (required.length === 0) throw new TypeError("scopeGuard needs at least one scope");
   for (const scope of required) {
     // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E
-    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) throw new TypeError(`invalid scope name: ${JSON.stringify(scope)}`);
+    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope))
+      throw new TypeError(`invalid scope name: ${JSON.stringify(scope)}`);
   }
-  const answer = authFailureAnswer(new TokenGateError("insufficient_scope", { scopes: required }), assertRealm(realm));
+  const answer = authFailureAnswer(
+    new TokenGateError("insufficient_scope", { scopes: required }),
+    assertRealm(realm),
+  );
   return (identity) => {
     for (const scope of required) if (!identity.scopes.includes(scope)) return answer;
     return null;

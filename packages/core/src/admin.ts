@@ -1,0 +1,120 @@
+import { adminFailureAnswer, type HttpAnswer, jsonAnswer, TokenGateError } from "./errors";
+import type { Result } from "./result";
+import { ListApiTokensQuerySchema, TokenIdParamSchema } from "./schemas";
+import type { TokenService } from "./service";
+import { parseOrFail } from "./validation";
+
+/** The admin router's routes, relative to where it is mounted. Adapters register exactly these. */
+export const ADMIN_ROUTES = [
+  { method: "POST", path: "/", operation: "create" },
+  { method: "GET", path: "/", operation: "list" },
+  { method: "DELETE", path: "/:id", operation: "delete" },
+  { method: "POST", path: "/:id/rotate", operation: "rotate" },
+] as const;
+
+export type AdminOperation = (typeof ADMIN_ROUTES)[number]["operation"];
+
+/** A request body as the framework has it: not read, raw text, or already parsed by the app. */
+export type AdminBody =
+  | { readonly kind: "absent" }
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "parsed"; readonly value: unknown }
+  | { readonly kind: "too_large" };
+
+export interface AdminCall {
+  readonly operation: AdminOperation;
+  /** The `:id` path parameter, as sent. */
+  readonly id?: string | undefined;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly contentType?: string | undefined;
+  readonly body: AdminBody;
+  /** The signed-in user, as the application's `getActor` hook answered; null when signed out. */
+  readonly actorUserId: number | null;
+}
+
+/** The largest body the admin router reads. Its requests are a few hundred bytes. */
+export const ADMIN_BODY_LIMIT = 16 * 1024;
+
+const NO_CONTENT: HttpAnswer = { status: 204, headers: { "cache-control": "no-store" }, body: undefined };
+
+function isJsonType(contentType: string): boolean {
+  const type = contentType.split(";")[0]!.trim().toLowerCase();
+  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+}
+
+/** The JSON value of the body. An empty body is `undefined`, for the caller to accept or refuse. */
+function readJson(call: AdminCall): Result<unknown> {
+  const { body } = call;
+  if (body.kind === "too_large") return { ok: false, error: new TokenGateError("payload_too_large") };
+  if (body.kind === "absent" || (body.kind === "text" && body.text.trim() === ""))
+    return { ok: true, value: undefined };
+  if (!call.contentType || !isJsonType(call.contentType)) {
+    return { ok: false, error: new TokenGateError("unsupported_content_type") };
+  }
+  if (body.kind === "parsed") return { ok: true, value: body.value };
+  try {
+    return { ok: true, value: JSON.parse(body.text) };
+  } catch {
+    return { ok: false, error: new TokenGateError("invalid_json") };
+  }
+}
+
+/**
+ * The admin router, framework-free: takes one call, answers status, headers and JSON body.
+ * Adapters only read the request into an `AdminCall` and write the `HttpAnswer` back.
+ */
+export class TokenAdmin {
+  constructor(private readonly service: TokenService) {}
+
+  async handle(call: AdminCall): Promise<HttpAnswer> {
+    try {
+      return await this.#dispatch(call);
+    } catch {
+      // A store failure is the server's fault: 503, and no internals in the body.
+      return adminFailureAnswer(new TokenGateError("store_unavailable", { retryAfter: 5 }));
+    }
+  }
+
+  async #dispatch(call: AdminCall): Promise<HttpAnswer> {
+    if (call.actorUserId === null) return adminFailureAnswer(new TokenGateError("unauthenticated"));
+    const principal = { kind: "user", userId: call.actorUserId } as const;
+
+    switch (call.operation) {
+      case "create": {
+        const body = readJson(call);
+        if (!body.ok) return adminFailureAnswer(body.error);
+        if (body.value === undefined) {
+          return adminFailureAnswer(
+            new TokenGateError("validation_failed", {
+              message: "tokenName: tokenName is required",
+              issues: [{ field: "tokenName", message: "tokenName is required" }],
+            }),
+          );
+        }
+        const created = await this.service.create(principal, body.value);
+        return created.ok ? jsonAnswer(201, created.value) : adminFailureAnswer(created.error);
+      }
+      case "list": {
+        const query = parseOrFail(ListApiTokensQuerySchema, call.query, "query");
+        if (!query.ok) return adminFailureAnswer(query.error);
+        const filter = query.value.teamId === undefined ? {} : { teamId: query.value.teamId };
+        const listed = await this.service.list(principal, filter);
+        return listed.ok ? jsonAnswer(200, { tokens: listed.value }) : adminFailureAnswer(listed.error);
+      }
+      case "delete": {
+        const id = parseOrFail(TokenIdParamSchema, call.id, "id");
+        if (!id.ok) return adminFailureAnswer(id.error);
+        const deleted = await this.service.delete(principal, id.value);
+        return deleted.ok ? NO_CONTENT : adminFailureAnswer(deleted.error);
+      }
+      case "rotate": {
+        const id = parseOrFail(TokenIdParamSchema, call.id, "id");
+        if (!id.ok) return adminFailureAnswer(id.error);
+        const body = readJson(call);
+        if (!body.ok) return adminFailureAnswer(body.error);
+        const rotated = await this.service.rotate(principal, id.value, body.value ?? {});
+        return rotated.ok ? jsonAnswer(201, rotated.value) : adminFailureAnswer(rotated.error);
+      }
+    }
+  }
+}

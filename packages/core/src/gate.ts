@@ -1,0 +1,149 @@
+import { TokenAdmin } from "./admin";
+import { type Clock, systemClock } from "./clock";
+import { sha512Digester, type TokenDigester } from "./digest";
+import { assertRealm } from "./errors";
+import { consoleLogger, type Logger } from "./logger";
+import { storeLookup } from "./lookup";
+import { TokenService } from "./service";
+import { documensoTokenFormat, type TokenFormat } from "./token-format";
+import type {
+  CredentialCache,
+  CredentialCacheFactory,
+  CredentialLookup,
+  Directory,
+  TeamRole,
+  TokenStore,
+} from "./types";
+import { BatchedUsageRecorder, type UsageRecorder } from "./usage";
+import { type FailureLimiter, type RateLimiter, TokenVerifier } from "./verify";
+
+export interface TokenGateOptions {
+  /** The system of record: memory, SQLite (`@tokengate/sqlite`) or PostgreSQL (`@tokengate/postgres`). */
+  store: TokenStore;
+  /** Answers who users are, whether they are disabled, and their roles in teams. */
+  directory: Directory;
+  /** A cache in front of the store, e.g. `tieredCache({ redis })` from `@tokengate/redis`. */
+  cache?: CredentialCacheFactory;
+  /** Digesters; the first digests new tokens, all are tried on lookup. Default: SHA-512 (Documenso's). */
+  digesters?: readonly TokenDigester[];
+  /** Token formats; the first mints new tokens, all are accepted. Default: Documenso's `api_…`. */
+  formats?: readonly TokenFormat[];
+  /** The realm in every `WWW-Authenticate` challenge. Default "api". */
+  realm?: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** Roles that may manage a team's tokens. Default ["ADMIN"]; add "MANAGER" to let managers too. */
+  teamTokenRoles?: readonly TeamRole[];
+  /** When set, the only scopes a token may be given. */
+  allowedScopes?: readonly string[];
+  /** Accept `?access_token=` (RFC 6750 §2.3). Off by default: query strings end up in logs. */
+  allowQueryToken?: boolean;
+  /** How often last-used times are written, in ms; `false` turns tracking off. Default 5000. */
+  usageFlushIntervalMs?: number | false;
+  /** Per-token and per-team limits (`@tokengate/redis`). */
+  rateLimiter?: RateLimiter;
+  /** Limits failed attempts per client address. */
+  failureLimiter?: FailureLimiter;
+}
+
+/** The assembled suite: one verifier for the middlewares, one service and admin for the routers. */
+export interface TokenGate {
+  readonly verifier: TokenVerifier;
+  readonly service: TokenService;
+  readonly admin: TokenAdmin;
+  readonly store: TokenStore;
+  readonly directory: Directory;
+  readonly cache: CredentialCache | undefined;
+  readonly realm: string;
+  readonly allowQueryToken: boolean;
+  /**
+   * Call after changing the directory (a user disabled, a member removed): every cached credential
+   * is dropped on every instance, so the change holds on the next request.
+   */
+  directoryChanged(): Promise<void>;
+  /** Writes pending last-used times and closes the cache. Call on shutdown. */
+  close(): Promise<void>;
+}
+
+const ROLES: readonly TeamRole[] = ["ADMIN", "MANAGER", "MEMBER"];
+const GATE = Symbol.for("tokengate.gate");
+
+/**
+ * Assembles tokengate from a store and a directory. Options are checked here, once.
+ *
+ * @example
+ * const gate = createTokenGate({ store: new MemoryTokenStore(), directory: new MemoryDirectory() });
+ * app.use(tokengate(gate));
+ */
+export function createTokenGate(options: TokenGateOptions): TokenGate {
+  if (!options || typeof options !== "object") throw new TypeError("createTokenGate: options are required");
+  const { store, directory } = options;
+  if (!store || typeof store.findByDigest !== "function")
+    throw new TypeError("createTokenGate: `store` must be a TokenStore");
+  if (!directory || typeof directory.findUser !== "function") {
+    throw new TypeError("createTokenGate: `directory` must be a Directory");
+  }
+  const realm = assertRealm(options.realm ?? "api");
+  const digesters = options.digesters ?? [sha512Digester];
+  const formats = options.formats ?? [documensoTokenFormat];
+  const teamTokenRoles = options.teamTokenRoles ?? ["ADMIN"];
+  for (const role of teamTokenRoles) {
+    if (!ROLES.includes(role))
+      throw new TypeError(`createTokenGate: unknown role in teamTokenRoles: ${String(role)}`);
+  }
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? consoleLogger;
+
+  const source = storeLookup(store, directory);
+  const cache = options.cache?.(source);
+  const lookup: CredentialLookup = cache ?? source;
+  const usage: UsageRecorder | undefined =
+    options.usageFlushIntervalMs === false
+      ? undefined
+      : new BatchedUsageRecorder(store, { intervalMs: options.usageFlushIntervalMs ?? 5_000, logger });
+
+  const verifier = new TokenVerifier({
+    lookup,
+    digesters,
+    formats,
+    clock,
+    realm,
+    logger,
+    usage,
+    limiter: options.rateLimiter,
+    failureLimiter: options.failureLimiter,
+  });
+  const service = new TokenService({
+    store,
+    directory,
+    digester: digesters[0]!,
+    format: formats[0]!,
+    clock,
+    cache,
+    teamTokenRoles,
+    allowedScopes: options.allowedScopes,
+  });
+  return {
+    [GATE]: true,
+    verifier,
+    service,
+    admin: new TokenAdmin(service),
+    store,
+    directory,
+    cache,
+    realm,
+    allowQueryToken: options.allowQueryToken ?? false,
+    async directoryChanged() {
+      await cache?.invalidateAll();
+    },
+    async close() {
+      await usage?.close();
+      await cache?.close?.();
+    },
+  } as TokenGate;
+}
+
+/** True for what `createTokenGate` returned, so adapters accept a gate or options alike. */
+export function isTokenGate(value: unknown): value is TokenGate {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[GATE] === true;
+}

@@ -1,0 +1,61 @@
+export {
+  ADMIN_BODY_LIMIT,
+  ADMIN_ROUTES,
+  type AdminBody,
+  type AdminCall,
+  type AdminOperation,
+  TokenAdmin,
+} from "./admin";
+export {
+  type AuthorizationInput,
+  accessTokensFromUrl,
+  authorizationFromRawHeaders,
+  type CredentialParse,
+  parseCredentials,
+} from "./authorization";
+export { type Clock, systemClock } from "./clock";
+export { hmacDigester, sha512Digester, type TokenDigester } from "./digest";
+export {
+  type AdminErrorCode,
+  type AuthErrorCode,
+  adminFailureAnswer,
+  assertRealm,
+  authFailureAnswer,
+  bearerChallenge,
+  type FieldIssue,
+  type HttpAnswer,
+  jsonAnswer,
+  TokenGateError,
+  type TokenGateErrorCode,
+} from "./errors";
+export { EXPIRATION_PRESETS, type ExpirationPreset, resolveExpiration } from "./expiration";
+export { createTokenGate, isTokenGate, type TokenGate, type TokenGateOptions } from "./gate";
+export { consoleLogger, describeCause, type Logger, OnceLog, silentLogger } from "./logger";
+export { storeLookup } from "./lookup";
+export { MemoryDirectory, MemoryTokenStore } from "./memory";
+export {
+  type Actor,
+  type AuthDecision,
+  createAuthDecider,
+  type MiddlewareOptions,
+  queryTokenInput,
+} from "./middleware";
+export { readNodeBody } from "./node-body";
+export { adminOpenApiDocument } from "./openapi";
+export { err, ok, type Result } from "./result";
+export * from "./schemas";
+export { TokenService, type TokenServiceConfig } from "./service";
+export { checksumTokenFormat, documensoTokenFormat, randomString, type TokenFormat } from "./token-format";
+export type * from "./types";
+export { BatchedUsageRecorder, type UsageRecorder } from "./usage";
+export { fieldError, fieldIssues, parseOrFail } from "./validation";
+export {
+  type CredentialInput,
+  type FailureLimiter,
+  type RateLimitDecision,
+  type RateLimiter,
+  scopeGuard,
+  TokenVerifier,
+  type VerifierConfig,
+  type VerifyOutcome,
+} from "./verify";

@@ -1,0 +1,9 @@
+import type { TokenGateError } from "./errors";
+
+/** Expected failures are values; bugs throw. */
+export type Result<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: TokenGateError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const err = <T = never>(error: TokenGateError): Result<T> => ({ ok: false, error });

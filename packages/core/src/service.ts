@@ -1,0 +1,271 @@
+import type { Clock } from "./clock";
+import type { TokenDigester } from "./digest";
+import { TokenGateError } from "./errors";
+import { resolveExpiration } from "./expiration";
+import { err, ok, type Result } from "./result";
+import {
+  type ApiTokenSummary,
+  CreateApiTokenRequestSchema,
+  type CreateApiTokenResponse,
+  RotateApiTokenRequestSchema,
+  type RotateApiTokenResponse,
+} from "./schemas";
+import type { TokenFormat } from "./token-format";
+import type { CredentialCache, Directory, Principal, TeamRole, TokenRecord, TokenStore } from "./types";
+import { fieldError, parseOrFail } from "./validation";
+
+export interface TokenServiceConfig {
+  readonly store: TokenStore;
+  readonly directory: Directory;
+  readonly digester: TokenDigester;
+  readonly format: TokenFormat;
+  readonly clock: Clock;
+  /** Told after every revocation; resolves once every instance has dropped the token. */
+  readonly cache?: CredentialCache | undefined;
+  /** Roles that may manage a team's tokens. Default: ADMIN. */
+  readonly teamTokenRoles: readonly TeamRole[];
+  /** When set, the only scopes a token may carry. */
+  readonly allowedScopes?: readonly string[] | undefined;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * The token lifecycle: create, list, delete, rotate, each checking who may do it. The admin router
+ * and the CLI both call it; a `user` principal is held to the team rules, an `operator` (a person
+ * at the server's terminal) is not, but still cannot mint a token that could never verify.
+ */
+export class TokenService {
+  readonly #c: TokenServiceConfig;
+
+  constructor(config: TokenServiceConfig) {
+    if (config.teamTokenRoles.length === 0) throw new TypeError("teamTokenRoles must name at least one role");
+    this.#c = config;
+  }
+
+  /** Metadata of a token as the list shows it: never the token, never its digest. */
+  summarize(token: TokenRecord, now = this.#c.clock()): ApiTokenSummary {
+    const expired = token.expiresAt !== null && token.expiresAt.getTime() <= now.getTime();
+    return {
+      id: token.id,
+      name: token.name,
+      teamId: token.teamId,
+      createdAt: token.createdAt.toISOString(),
+      expiresAt: iso(token.expiresAt),
+      status: expired ? "expired" : "active",
+      lastUsedAt: iso(token.lastUsedAt),
+      createdBy: token.userId,
+      scopes: [...token.scopes],
+      replacedById: token.replacedById,
+    };
+  }
+
+  /**
+   * Creates a token and returns it in plain text, this once.
+   * @param request the create body `{ tokenName, teamId, expirationDate, scopes }` (validated here).
+   * @param onBehalfOf for an operator: the user who will own the token.
+   */
+  async create(
+    principal: Principal,
+    request: unknown,
+    onBehalfOf?: number,
+  ): Promise<Result<CreateApiTokenResponse>> {
+    const parsed = parseOrFail(CreateApiTokenRequestSchema, request);
+    if (!parsed.ok) return parsed;
+    const { tokenName, expirationDate = null, scopes = [] } = parsed.value;
+    const teamId = parsed.value.teamId ?? null;
+    const now = this.#c.clock();
+
+    const scopeProblem = this.#checkScopes(scopes);
+    if (scopeProblem) return err(scopeProblem);
+    const expiresAt = resolveExpiration(expirationDate, now);
+    if (expiresAt && expiresAt.getTime() <= now.getTime()) {
+      return err(fieldError("expirationDate", "expirationDate must be in the future"));
+    }
+
+    let userId: number;
+    if (principal.kind === "user") {
+      const actor = await this.#actor(principal.userId);
+      if (!actor.ok) return actor;
+      userId = principal.userId;
+      if (teamId !== null) {
+        const role = await this.#c.directory.findRole(teamId, userId);
+        if (!role || !this.#c.teamTokenRoles.includes(role)) {
+          return err(new TokenGateError("forbidden", { message: "You cannot create tokens for this team" }));
+        }
+      }
+    } else {
+      if (onBehalfOf === undefined)
+        return err(fieldError("userId", "an operator must name the token's user"));
+      const user = await this.#c.directory.findUser(onBehalfOf);
+      if (!user) return err(fieldError("userId", `no user ${onBehalfOf}`));
+      userId = onBehalfOf;
+      if (teamId !== null) {
+        // A team token acts as its creator inside the team: one whose creator is not a member
+        // would never verify, so refuse to mint it.
+        if (!(await this.#c.directory.findTeam(teamId)))
+          return err(fieldError("teamId", `no team ${teamId}`));
+        if (!(await this.#c.directory.findRole(teamId, userId))) {
+          return err(fieldError("teamId", `user ${userId} is not a member of team ${teamId}`));
+        }
+      }
+    }
+
+    const { record, token } = await this.#mint({ name: tokenName, userId, teamId, expiresAt, scopes, now });
+    return ok({ id: record.id, token });
+  }
+
+  /** Lists a team's tokens (`teamId`) or the principal's personal ones. Metadata only. */
+  async list(
+    principal: Principal,
+    filter: { teamId?: number; userId?: number } = {},
+  ): Promise<Result<ApiTokenSummary[]>> {
+    let tokens: TokenRecord[];
+    if (filter.teamId !== undefined) {
+      if (principal.kind === "user") {
+        const allowed = await this.#mayManageTeam(principal.userId, filter.teamId);
+        if (!allowed.ok) return allowed;
+      }
+      tokens = await this.#c.store.listByTeam(filter.teamId);
+    } else if (principal.kind === "user") {
+      const actor = await this.#actor(principal.userId);
+      if (!actor.ok) return actor;
+      tokens = await this.#c.store.listByUser(principal.userId);
+    } else {
+      if (filter.userId === undefined) return err(fieldError("userId", "name a user or a team"));
+      tokens = await this.#c.store.listByUser(filter.userId);
+    }
+    const now = this.#c.clock();
+    return ok(tokens.map((t) => this.summarize(t, now)));
+  }
+
+  /** Revokes a token: gone from the store, then from every cache tier and instance, then answered. */
+  async delete(principal: Principal, id: number): Promise<Result<{ id: number }>> {
+    const found = await this.#findManageable(principal, id);
+    if (!found.ok) return found;
+    await this.#c.store.delete(id);
+    await this.#c.cache?.invalidate([found.value.digest]);
+    return ok({ id });
+  }
+
+  /**
+   * Issues a successor with the same name, team and scopes. The old token keeps working for
+   * `gracePeriodSeconds` (default 0: revoked at once), never past its own expiry.
+   */
+  async rotate(
+    principal: Principal,
+    id: number,
+    request: unknown = {},
+  ): Promise<Result<RotateApiTokenResponse>> {
+    const parsed = parseOrFail(RotateApiTokenRequestSchema, request ?? {});
+    if (!parsed.ok) return parsed;
+    const found = await this.#findManageable(principal, id);
+    if (!found.ok) return found;
+    const old = found.value;
+    const now = this.#c.clock();
+
+    let expiresAt: Date | null;
+    if (parsed.value.expirationDate !== undefined) {
+      expiresAt = resolveExpiration(parsed.value.expirationDate, now);
+      if (expiresAt && expiresAt.getTime() <= now.getTime()) {
+        return err(fieldError("expirationDate", "expirationDate must be in the future"));
+      }
+    } else {
+      // Same lifetime as the old token, counted from now: rotating renews.
+      expiresAt =
+        old.expiresAt === null
+          ? null
+          : new Date(now.getTime() + (old.expiresAt.getTime() - old.createdAt.getTime()));
+    }
+
+    const { record, token } = await this.#mint({
+      name: old.name,
+      userId: old.userId,
+      teamId: old.teamId,
+      expiresAt,
+      scopes: old.scopes,
+      now,
+    });
+    const grace = parsed.value.gracePeriodSeconds ?? 0;
+    let oldExpiresAt: Date | null;
+    if (grace === 0) {
+      await this.#c.store.delete(old.id);
+      oldExpiresAt = now;
+    } else {
+      const end = new Date(now.getTime() + grace * 1000);
+      oldExpiresAt = old.expiresAt && old.expiresAt < end ? old.expiresAt : end;
+      await this.#c.store.markReplaced(old.id, record.id, oldExpiresAt);
+    }
+    // The cached copy carries the old expiry; drop it everywhere before answering.
+    await this.#c.cache?.invalidate([old.digest]);
+    return ok({ id: record.id, token, previous: { id: old.id, expiresAt: oldExpiresAt.toISOString() } });
+  }
+
+  async #mint(input: {
+    name: string;
+    userId: number | null;
+    teamId: number | null;
+    expiresAt: Date | null;
+    scopes: readonly string[];
+    now: Date;
+  }): Promise<{ record: TokenRecord; token: string }> {
+    const { digester, format, store } = this.#c;
+    const token = format.generate();
+    const record = await store.insert({
+      name: input.name,
+      digest: digester.digest(token),
+      algorithm: digester.algorithm,
+      userId: input.userId,
+      teamId: input.teamId,
+      createdAt: input.now,
+      expiresAt: input.expiresAt,
+      scopes: input.scopes,
+    });
+    return { record, token };
+  }
+
+  #checkScopes(scopes: readonly string[]): TokenGateError | null {
+    const allowed = this.#c.allowedScopes;
+    if (!allowed) return null;
+    const unknown = scopes.filter((s) => !allowed.includes(s));
+    return unknown.length ? fieldError("scopes", `unknown scope(s): ${unknown.join(", ")}`) : null;
+  }
+
+  async #actor(userId: number): Promise<Result<void>> {
+    const user = await this.#c.directory.findUser(userId);
+    if (!user) return err(new TokenGateError("unauthenticated"));
+    if (user.disabled) return err(new TokenGateError("forbidden", { message: "Your account is disabled" }));
+    return ok(undefined);
+  }
+
+  async #mayManageTeam(userId: number, teamId: number): Promise<Result<void>> {
+    const actor = await this.#actor(userId);
+    if (!actor.ok) return actor;
+    const role = await this.#c.directory.findRole(teamId, userId);
+    if (!role || !this.#c.teamTokenRoles.includes(role)) {
+      return err(new TokenGateError("forbidden", { message: "You cannot manage this team's tokens" }));
+    }
+    return ok(undefined);
+  }
+
+  /**
+   * The token, if the principal may manage it. A token of another user, or of a team the caller
+   * is not in, is "not found": ids must not reveal what exists.
+   */
+  async #findManageable(principal: Principal, id: number): Promise<Result<TokenRecord>> {
+    const token = await this.#c.store.findById(id);
+    if (principal.kind === "operator") return token ? ok(token) : err(new TokenGateError("not_found"));
+    const actor = await this.#actor(principal.userId);
+    if (!actor.ok) return actor;
+    if (!token) return err(new TokenGateError("not_found"));
+    if (token.teamId === null) {
+      return token.userId === principal.userId ? ok(token) : err(new TokenGateError("not_found"));
+    }
+    const role = await this.#c.directory.findRole(token.teamId, principal.userId);
+    if (!role) return err(new TokenGateError("not_found"));
+    if (!this.#c.teamTokenRoles.includes(role)) {
+      return err(new TokenGateError("forbidden", { message: "You cannot manage this team's tokens" }));
+    }
+    return ok(token);
+  }
+}

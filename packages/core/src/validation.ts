@@ -1,0 +1,46 @@
+import type { z } from "zod";
+import { type FieldIssue, TokenGateError } from "./errors";
+
+/** Turns zod's issues into `{ field, message }` pairs that name the field the caller sent. */
+export function fieldIssues(error: z.ZodError, fallbackField = "body"): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        issues.push({ field: path ? `${path}.${key}` : key, message: `Unknown field: ${key}` });
+      }
+    } else if (issue.code === "invalid_type" && issue.input === undefined) {
+      issues.push({ field: path || fallbackField, message: `${path || fallbackField} is required` });
+    } else {
+      issues.push({ field: path || fallbackField, message: issue.message });
+    }
+  }
+  return issues;
+}
+
+/** Parses `input` with `schema`; a failure becomes a 400 `validation_failed` naming the fields. */
+export function parseOrFail<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  fallbackField?: string,
+): { ok: true; value: z.output<S> } | { ok: false; error: TokenGateError } {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issues = fieldIssues(parsed.error, fallbackField);
+  const first = issues[0];
+  return {
+    ok: false,
+    error: new TokenGateError("validation_failed", {
+      message: first ? `${first.field}: ${first.message}` : "The request body is invalid",
+      issues,
+    }),
+  };
+}
+
+export function fieldError(field: string, message: string): TokenGateError {
+  return new TokenGateError("validation_failed", {
+    message: `${field}: ${message}`,
+    issues: [{ field, message }],
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * tokengate for Express 5: `app.use(tokengate(gate))` and `app.use("/api-tokens", tokenAdminRouter(gate, { getActor }))`.
+ */
+import {
+  type Actor,
+  ADMIN_BODY_LIMIT,
+  ADMIN_ROUTES,
+  type AdminBody,
+  type AuthIdentity,
+  authorizationFromRawHeaders,
+  createAuthDecider,
+  type HttpAnswer,
+  type MiddlewareOptions,
+  queryTokenInput,
+  readNodeBody,
+  type TokenGate,
+  type TokenGateOptions,
+} from "@tokengate/core";
+import { type Request, type RequestHandler, type Response, Router } from "express";
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Set by `tokengate()` on every request it lets through with a credential. */
+      auth?: AuthIdentity;
+    }
+  }
+}
+
+function send(res: Response, answer: HttpAnswer): void {
+  res.status(answer.status).set(answer.headers);
+  res.end(answer.body);
+}
+
+/**
+ * Authenticates every request, or answers 400/401/403/429/503 before the handler runs.
+ *
+ * @example
+ * const gate = createTokenGate({ store, directory });
+ * app.use(tokengate(gate));
+ * app.get("/documents", tokengate(gate, { scopes: ["documents:read"] }), (req, res) => res.json(req.auth));
+ */
+export function tokengate(
+  gate: TokenGate | TokenGateOptions,
+  options: MiddlewareOptions = {},
+): RequestHandler {
+  const decider = createAuthDecider(gate, options);
+  const resolved = decider.gate;
+  return async function tokengateMiddleware(req, res, next) {
+    try {
+      const decision = await decider.decide(
+        () => ({
+          authorization: authorizationFromRawHeaders(req.rawHeaders),
+          queryToken: queryTokenInput(resolved, req.originalUrl),
+          clientAddress: req.socket.remoteAddress,
+        }),
+        req.auth,
+      );
+      if (decision.action === "respond") return send(res, decision.answer);
+      if (decision.identity) req.auth = decision.identity;
+      for (const name in decision.headers) res.setHeader(name, decision.headers[name]!);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+export interface TokenAdminRouterOptions {
+  /** The application's own session: who is signed in? Return null when nobody is. */
+  getActor(req: Request): Actor | Promise<Actor>;
+}
+
+function bodyOf(req: Request): Promise<AdminBody> | AdminBody {
+  // An app-level parser (express.json()) has already read it; otherwise read it ourselves.
+  if (req.body !== undefined) return { kind: "parsed", value: req.body };
+  if (!req.readable) return { kind: "absent" };
+  return readNodeBody(req, ADMIN_BODY_LIMIT);
+}
+
+/**
+ * The token lifecycle over HTTP: `POST /` create, `GET /?teamId=` list, `DELETE /:id`,
+ * `POST /:id/rotate`. Mount it behind your app's session middleware.
+ *
+ * @example
+ * app.use("/api-tokens", tokenAdminRouter(gate, { getActor: (req) => req.session.user ?? null }));
+ */
+export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptions): Router {
+  if (typeof options?.getActor !== "function") throw new TypeError("tokenAdminRouter: getActor is required");
+  const router = Router();
+  for (const route of ADMIN_ROUTES) {
+    const method = route.method.toLowerCase() as "get" | "post" | "delete";
+    router[method](route.path, async (req, res, next) => {
+      try {
+        const actor = await options.getActor(req);
+        const body = route.method === "POST" ? await bodyOf(req) : ({ kind: "absent" } as const);
+        const answer = await gate.admin.handle({
+          operation: route.operation,
+          id: (req.params as Record<string, string | undefined>).id,
+          query: Object.fromEntries(new URL(req.originalUrl, "http://x").searchParams),
+          contentType: req.headers["content-type"],
+          body,
+          actorUserId: actor?.userId ?? null,
+        });
+        send(res, answer);
+      } catch (error) {
+        next(error);
+      }
+    });
+  }
+  return router;
+}
+
+export type { AuthIdentity, MiddlewareOptions, TokenGate } from "@tokengate/core";
+export { createTokenGate } from "@tokengate/core";

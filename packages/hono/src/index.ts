@@ -1,0 +1,113 @@
+/**
+ * tokengate for Hono: `app.use(tokengate(gate))` and `app.route("/api-tokens", tokenAdminRouter(gate, { getActor }))`.
+ */
+import {
+  type Actor,
+  ADMIN_BODY_LIMIT,
+  ADMIN_ROUTES,
+  type AdminBody,
+  type AuthIdentity,
+  createAuthDecider,
+  type HttpAnswer,
+  type MiddlewareOptions,
+  queryTokenInput,
+  type TokenGate,
+  type TokenGateOptions,
+} from "@tokengate/core";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+
+/** Variables for `new Hono<{ Variables: TokenGateVariables }>()`, so `c.get("auth")` is typed. */
+export type TokenGateVariables = { auth: AuthIdentity | undefined };
+export type TokenGateEnv = { Variables: TokenGateVariables };
+
+function toResponse(answer: HttpAnswer): Response {
+  return new Response(answer.body ?? null, { status: answer.status, headers: answer.headers });
+}
+
+/** The client address under @hono/node-server; other runtimes pass `clientAddress`. */
+function nodeAddress(c: Context): string | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress;
+}
+
+export interface HonoMiddlewareOptions extends MiddlewareOptions {
+  /** How to find the client's address on your runtime. Default: @hono/node-server's socket. */
+  clientAddress?: (c: Context) => string | undefined;
+}
+
+/**
+ * Authenticates every request, or answers 400/401/403/429/503 before the handler runs.
+ *
+ * @example
+ * const app = new Hono<TokenGateEnv>();
+ * app.use("/api/*", tokengate(gate));
+ * app.get("/api/me", (c) => c.json({ userId: c.get("auth")?.userId }));
+ */
+export function tokengate(
+  gate: TokenGate | TokenGateOptions,
+  options: HonoMiddlewareOptions = {},
+): MiddlewareHandler<TokenGateEnv> {
+  const decider = createAuthDecider(gate, options);
+  const resolved = decider.gate;
+  const address = options.clientAddress ?? nodeAddress;
+  return async function tokengateMiddleware(c, next) {
+    const decision = await decider.decide(
+      () => ({
+        // Fetch's Headers join repeated fields with ", ", which the parser refuses as two credentials.
+        authorization: c.req.raw.headers.get("authorization"),
+        queryToken: queryTokenInput(resolved, c.req.url),
+        clientAddress: address(c),
+      }),
+      c.get("auth"),
+    );
+    if (decision.action === "respond") return toResponse(decision.answer);
+    if (decision.identity) c.set("auth", decision.identity);
+    await next();
+    for (const name in decision.headers) c.res.headers.set(name, decision.headers[name]!);
+  };
+}
+
+export interface TokenAdminRouterOptions {
+  /** The application's own session: who is signed in? Return null when nobody is. */
+  getActor(c: Context): Actor | Promise<Actor>;
+}
+
+async function bodyOf(c: Context): Promise<AdminBody> {
+  const length = Number(c.req.header("content-length") ?? "0");
+  if (length > ADMIN_BODY_LIMIT) return { kind: "too_large" };
+  const text = await c.req.text();
+  if (Buffer.byteLength(text) > ADMIN_BODY_LIMIT) return { kind: "too_large" };
+  return text === "" ? { kind: "absent" } : { kind: "text", text };
+}
+
+/**
+ * The token lifecycle over HTTP: `POST /` create, `GET /?teamId=` list, `DELETE /:id`,
+ * `POST /:id/rotate`.
+ *
+ * @example
+ * app.route("/api-tokens", tokenAdminRouter(gate, { getActor: (c) => c.get("user") ?? null }));
+ */
+export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptions): Hono {
+  if (typeof options?.getActor !== "function") throw new TypeError("tokenAdminRouter: getActor is required");
+  const router = new Hono();
+  for (const route of ADMIN_ROUTES) {
+    router.on(route.method, route.path, async (c) => {
+      const actor = await options.getActor(c);
+      const body = route.method === "POST" ? await bodyOf(c) : ({ kind: "absent" } as const);
+      return toResponse(
+        await gate.admin.handle({
+          operation: route.operation,
+          id: c.req.param("id"),
+          query: c.req.query(),
+          contentType: c.req.header("content-type"),
+          body,
+          actorUserId: actor?.userId ?? null,
+        }),
+      );
+    });
+  }
+  return router;
+}
+
+export type { AuthIdentity, MiddlewareOptions, TokenGate } from "@tokengate/core";
+export { createTokenGate } from "@tokengate/core";
