@@ -9,4 +9,4 @@ fi
 if [ -z "$npm_config_nodedir" ] && [ -f /usr/include/node/node_version.h ]; then
   export npm_config_nodedir=/usr
 fi
-pnpm install --frozen-lockfile=${TOKENGATE_FROZEN_LOCKFILE:-true} --reporter=append-only | grep -vE '^(Progress|\s*$)' || true
+pnpm install --frozen-lockfile --reporter=append-only
