@@ -1,0 +1,61 @@
+import { createHash } from "node:crypto";
+import { describeCause, type Logger } from "@tokengate/core";
+import type { Pool, QueryConfig, QueryResultRow } from "pg";
+
+/** Validates a schema name and returns it quoted for SQL: names are never built from user input. */
+export function quoteSchema(schema: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    throw new TypeError(`invalid PostgreSQL schema name: ${JSON.stringify(schema)}`);
+  }
+  return `"${schema}"`;
+}
+
+/**
+ * A named statement: node-postgres prepares it once per pooled connection and afterwards sends only
+ * its name and values. The name is derived from the text, so two stores over different schemas can
+ * share a pool without their statements colliding.
+ */
+export function statement(text: string): (values: unknown[]) => QueryConfig<unknown[]> {
+  const name = `tokengate_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+  return (values) => ({ name, text, values });
+}
+
+export async function run<R extends QueryResultRow>(
+  pool: Pool,
+  query: QueryConfig<unknown[]>,
+): Promise<{ rows: R[]; rowCount: number }> {
+  const result = await pool.query<R>(query);
+  return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+}
+
+/**
+ * A duplicate digest, reported without the driver's error: PostgreSQL's `detail` for a unique
+ * violation quotes the key, and the key here is a token digest, which must never reach a log.
+ */
+export class DuplicateDigestError extends Error {
+  override readonly name = "DuplicateDigestError";
+  constructor(store: string) {
+    super(`${store}: a token with this digest already exists`);
+  }
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
+}
+
+const guarded = new WeakSet<Pool>();
+
+/**
+ * node-postgres emits `error` on the pool when an idle connection dies (a restart, a
+ * `pg_terminate_backend`). With no listener, Node turns that event into an uncaught exception and
+ * the process exits; tokengate must answer 503 instead. If the application has not attached a
+ * listener, one is added that logs; the pool already discards the dead connection.
+ */
+export function guardIdleErrors(pool: Pool, logger: Logger): void {
+  if (guarded.has(pool)) return;
+  guarded.add(pool);
+  if (pool.listenerCount("error") > 0) return;
+  pool.on("error", (error) =>
+    logger.warn("postgres: an idle connection failed", { cause: describeCause(error) }),
+  );
+}

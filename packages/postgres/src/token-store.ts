@@ -1,0 +1,160 @@
+import {
+  consoleLogger,
+  type Logger,
+  type NewTokenRecord,
+  type TokenRecord,
+  type TokenStore,
+} from "@tokengate/core";
+import type { Pool } from "pg";
+import { DEFAULT_SCHEMA, type PostgresSchemaOptions } from "./migrate";
+import { DuplicateDigestError, guardIdleErrors, isUniqueViolation, quoteSchema, run, statement } from "./sql";
+
+interface TokenRow {
+  id: number;
+  name: string;
+  digest: string;
+  algorithm: string;
+  user_id: number | null;
+  team_id: number | null;
+  created_at: Date;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  scopes: string[];
+  replaced_by_id: number | null;
+}
+
+const COLUMNS =
+  "id, name, digest, algorithm, user_id, team_id, created_at, expires_at, last_used_at, scopes, replaced_by_id";
+
+function toRecord(row: TokenRow): TokenRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    digest: row.digest,
+    algorithm: row.algorithm,
+    userId: row.user_id,
+    teamId: row.team_id,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+    scopes: row.scopes,
+    replacedById: row.replaced_by_id,
+  };
+}
+
+export interface PostgresStoreOptions extends PostgresSchemaOptions {
+  /** Where a dying idle connection is reported when the pool has no `error` listener. */
+  readonly logger?: Logger;
+}
+
+/**
+ * A `TokenStore` in PostgreSQL over a `pg.Pool` the application owns (and ends). Run `migrate`
+ * first. Statements are named, so each pooled connection prepares them once.
+ *
+ * When the database cannot be reached every method rejects (the core answers 503): give the pool a
+ * `connectionTimeoutMillis` so that happens promptly instead of waiting on the OS.
+ *
+ * @example
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2000 });
+ * await migrate(pool);
+ * const store = new PostgresTokenStore(pool);
+ */
+export class PostgresTokenStore implements TokenStore {
+  readonly name = "postgres";
+  readonly #pool: Pool;
+  readonly #byDigest;
+  readonly #byId;
+  readonly #insert;
+  readonly #byUser;
+  readonly #byTeam;
+  readonly #delete;
+  readonly #markReplaced;
+  readonly #touch;
+
+  constructor(pool: Pool, options: PostgresStoreOptions = {}) {
+    const t = `${quoteSchema(options.schema ?? DEFAULT_SCHEMA)}.tokens`;
+    this.#pool = pool;
+    guardIdleErrors(pool, options.logger ?? consoleLogger);
+    this.#byDigest = statement(`SELECT ${COLUMNS} FROM ${t} WHERE digest = $1`);
+    this.#byId = statement(`SELECT ${COLUMNS} FROM ${t} WHERE id = $1`);
+    this.#insert = statement(
+      `INSERT INTO ${t} (name, digest, algorithm, user_id, team_id, created_at, expires_at, scopes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+    );
+    this.#byUser = statement(
+      `SELECT ${COLUMNS} FROM ${t} WHERE user_id = $1 AND team_id IS NULL ORDER BY created_at DESC, id DESC`,
+    );
+    this.#byTeam = statement(
+      `SELECT ${COLUMNS} FROM ${t} WHERE team_id = $1 ORDER BY created_at DESC, id DESC`,
+    );
+    this.#delete = statement(`DELETE FROM ${t} WHERE id = $1`);
+    this.#markReplaced = statement(`UPDATE ${t} SET replaced_by_id = $2, expires_at = $3 WHERE id = $1`);
+    // One statement for the whole batch. The condition keeps last_used_at from moving backwards when
+    // batches from several instances arrive out of order; ids that no longer exist match no row.
+    this.#touch = statement(
+      `UPDATE ${t} AS t SET last_used_at = v.at
+       FROM unnest($1::integer[], $2::timestamptz[]) AS v(id, at)
+       WHERE t.id = v.id AND (t.last_used_at IS NULL OR t.last_used_at < v.at)`,
+    );
+  }
+
+  async findByDigest(digest: string): Promise<TokenRecord | null> {
+    const { rows } = await run<TokenRow>(this.#pool, this.#byDigest([digest]));
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async findById(id: number): Promise<TokenRecord | null> {
+    const { rows } = await run<TokenRow>(this.#pool, this.#byId([id]));
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async insert(token: NewTokenRecord): Promise<TokenRecord> {
+    try {
+      const { rows } = await run<TokenRow>(
+        this.#pool,
+        this.#insert([
+          token.name,
+          token.digest,
+          token.algorithm,
+          token.userId,
+          token.teamId,
+          token.createdAt,
+          token.expiresAt,
+          [...token.scopes],
+        ]),
+      );
+      if (!rows[0]) throw new Error("PostgresTokenStore: insert returned no row");
+      return toRecord(rows[0]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DuplicateDigestError("PostgresTokenStore");
+      throw error;
+    }
+  }
+
+  async listByUser(userId: number): Promise<TokenRecord[]> {
+    return (await run<TokenRow>(this.#pool, this.#byUser([userId]))).rows.map(toRecord);
+  }
+
+  async listByTeam(teamId: number): Promise<TokenRecord[]> {
+    return (await run<TokenRow>(this.#pool, this.#byTeam([teamId]))).rows.map(toRecord);
+  }
+
+  async delete(id: number): Promise<boolean> {
+    return (await run(this.#pool, this.#delete([id]))).rowCount > 0;
+  }
+
+  async markReplaced(id: number, replacedById: number, expiresAt: Date | null): Promise<void> {
+    await run(this.#pool, this.#markReplaced([id, replacedById, expiresAt]));
+  }
+
+  async touchLastUsed(entries: ReadonlyArray<{ readonly id: number; readonly at: Date }>): Promise<void> {
+    if (entries.length === 0) return;
+    // One row per id: UPDATE … FROM picks an arbitrary match when an id appears twice.
+    const latest = new Map<number, Date>();
+    for (const { id, at } of entries) {
+      const seen = latest.get(id);
+      if (!seen || seen < at) latest.set(id, at);
+    }
+    await run(this.#pool, this.#touch([[...latest.keys()], [...latest.values()]]));
+  }
+}

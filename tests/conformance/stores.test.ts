@@ -1,0 +1,116 @@
+/**
+ * Every store and directory against the one contract (suites.ts): core's memory implementations,
+ * SQLite on a temporary file and in memory, PostgreSQL in a schema of its own, and the Documenso
+ * layout for what its tables can hold.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MemoryDirectory, MemoryTokenStore } from "@tokengate/core";
+import {
+  DocumensoDirectory,
+  DocumensoTokenStore,
+  migrate,
+  PostgresDirectory,
+  PostgresTokenStore,
+} from "@tokengate/postgres";
+import { openSqlite } from "@tokengate/sqlite";
+import { Pool } from "pg";
+import {
+  documensoSeeder,
+  dropSchema,
+  loadDocumensoSchema,
+  uniqueSchema,
+} from "../../packages/postgres/test/documenso-fixture";
+import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
+import { CONFORMANCE_TEAMS, CONFORMANCE_USERS, directoryConformance, tokenStoreConformance } from "./suites";
+
+tokenStoreConformance("memory", () => ({ subject: new MemoryTokenStore() }));
+directoryConformance("memory", () => {
+  const directory = new MemoryDirectory();
+  return { subject: { directory, writes: directory } };
+});
+
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+function sqliteFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tokengate-conformance-"));
+  tempDirs.push(dir);
+  return join(dir, "tokengate.db");
+}
+
+for (const [label, filename] of [
+  ["sqlite (file)", sqliteFile],
+  ["sqlite (:memory:)", () => ":memory:"],
+] as const) {
+  tokenStoreConformance(label, () => {
+    const opened = openSqlite(filename());
+    return { subject: opened.store, dispose: () => opened.close() };
+  });
+  directoryConformance(label, () => {
+    const opened = openSqlite(filename());
+    return {
+      subject: { directory: opened.directory, writes: opened.directory },
+      dispose: () => opened.close(),
+    };
+  });
+}
+
+describeWithServices(["postgres"], "PostgreSQL and Documenso layouts", () => {
+  let pool: Pool;
+  beforeAll(() => {
+    pool = new Pool({ connectionString: postgresUrl, max: 4, connectionTimeoutMillis: 5000 });
+  });
+  afterAll(async () => {
+    await pool?.end();
+  });
+
+  const inSchema =
+    <T>(prefix: string, setup: (schema: string) => Promise<T>) =>
+    async () => {
+      const schema = uniqueSchema(prefix);
+      const subject = await setup(schema);
+      return { subject, dispose: () => dropSchema(pool, schema) };
+    };
+
+  tokenStoreConformance(
+    "postgres",
+    inSchema("tg_conf_pg", async (schema) => {
+      await migrate(pool, { schema });
+      return new PostgresTokenStore(pool, { schema });
+    }),
+    { test: itWithServices },
+  );
+  directoryConformance(
+    "postgres",
+    inSchema("tg_conf_pgdir", async (schema) => {
+      await migrate(pool, { schema });
+      const directory = new PostgresDirectory(pool, { schema });
+      return { directory, writes: directory };
+    }),
+    { test: itWithServices },
+  );
+
+  tokenStoreConformance(
+    "documenso",
+    inSchema("tg_conf_doc", async (schema) => {
+      await loadDocumensoSchema(pool, schema);
+      const seed = documensoSeeder(pool, schema);
+      // Documenso's ApiToken rows reference real users and teams.
+      for (const id of CONFORMANCE_USERS) await seed.upsertUser({ id, name: null, disabled: false });
+      for (const id of CONFORMANCE_TEAMS) await seed.upsertTeam({ id, name: `team ${id}`, ownerUserId: 1 });
+      return new DocumensoTokenStore(pool, { schema });
+    }),
+    { test: itWithServices, scopes: false, lastUsed: false, replacedById: false },
+  );
+  directoryConformance(
+    "documenso",
+    inSchema("tg_conf_docdir", async (schema) => {
+      await loadDocumensoSchema(pool, schema);
+      return { directory: new DocumensoDirectory(pool, { schema }), writes: documensoSeeder(pool, schema) };
+    }),
+    { test: itWithServices },
+  );
+});
