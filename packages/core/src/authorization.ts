@@ -18,6 +18,8 @@ export type AuthorizationInput = string | readonly string[] | undefined | null;
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 // RFC 9110 §5.6.2 token, used for the auth-scheme.
 const TCHAR_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// A comma-joined second `Bearer <token>` inside another scheme's credentials.
+const SECOND_BEARER = /,[ \t]*bearer(?:[ \t]|$)/i;
 // Optional whitespace (OWS) around a field value is SP / HTAB.
 const OWS = /^[ \t]+|[ \t]+$/g;
 
@@ -43,7 +45,12 @@ function parseAuthorizationValue(raw: string): CredentialParse {
   const scheme = value.slice(0, space);
   const rest = value.slice(space + 1).replace(/^ +/, "");
   if (!TCHAR_TOKEN.test(scheme)) return malformed("The Authorization header is not `<scheme> <credentials>`");
-  if (scheme.toLowerCase() !== "bearer") return NONE;
+  if (scheme.toLowerCase() !== "bearer") {
+    // Authorization is not a list field, yet clients and proxies join duplicates with ",": a
+    // Bearer credential behind another scheme is a second credential (400), not "none" (which an
+    // optional route would let through anonymously).
+    return SECOND_BEARER.test(rest) ? malformed("Exactly one credential is allowed") : NONE;
+  }
   if (rest === "") return malformed("The Bearer scheme needs a token");
   if (!B64TOKEN.test(rest)) {
     return malformed(/[ ,]/.test(rest) ? "Exactly one credential is allowed" : "The token is not a b64token");
@@ -91,7 +98,9 @@ export function parseCredentials(
 /** The `access_token` query values of a request URL (path and query, or absolute). */
 export function accessTokensFromUrl(url: string): string[] {
   const q = url.indexOf("?");
-  if (q === -1 || !url.includes("access_token", q)) return [];
+  // The quick exit must not miss a percent-encoded name (`access%5Ftoken`), which
+  // URLSearchParams decodes to the same parameter.
+  if (q === -1 || (!url.includes("access_token", q) && !url.includes("%", q))) return [];
   return new URLSearchParams(url.slice(q + 1)).getAll("access_token");
 }
 
