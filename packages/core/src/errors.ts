@@ -16,6 +16,7 @@ export type AuthErrorCode =
 export type AdminErrorCode =
   | "unauthenticated"
   | "forbidden"
+  | "csrf_rejected"
   | "not_found"
   | "validation_failed"
   | "invalid_json"
@@ -35,6 +36,7 @@ const STATUS: Record<TokenGateErrorCode, number> = {
   store_unavailable: 503,
   unauthenticated: 401,
   forbidden: 403,
+  csrf_rejected: 403,
   not_found: 404,
   validation_failed: 400,
   invalid_json: 400,
@@ -53,6 +55,7 @@ const DEFAULT_MESSAGE: Record<TokenGateErrorCode, string> = {
   store_unavailable: "Authentication is temporarily unavailable",
   unauthenticated: "Sign in to manage API tokens",
   forbidden: "You are not allowed to do that",
+  csrf_rejected: "Refused: the request came from another site. Send it from the same origin as this server",
   not_found: "No such token",
   validation_failed: "The request body is invalid",
   invalid_json: "The request body is not valid JSON",
