@@ -95,6 +95,15 @@ export class MemoryDirectory implements Directory {
     return this.#roles.get(`${teamId}:${userId}`) ?? null;
   }
 
+  async listTeamsOf(userId: number): Promise<Array<{ team: DirectoryTeam; role: TeamRole }>> {
+    const found: Array<{ team: DirectoryTeam; role: TeamRole }> = [];
+    for (const team of this.#teams.values()) {
+      const role = this.#roles.get(`${team.id}:${userId}`);
+      if (role) found.push({ team, role });
+    }
+    return found.sort((a, b) => a.team.id - b.team.id);
+  }
+
   upsertUser(user: DirectoryUser): this {
     this.#users.set(user.id, { ...user });
     return this;

@@ -74,6 +74,11 @@ export interface Directory {
   findTeam(teamId: number): Promise<DirectoryTeam | null>;
   /** The user's role in the team, or null when the user is not a member. */
   findRole(teamId: number, userId: number): Promise<TeamRole | null>;
+  /**
+   * The teams the user belongs to, with the user's role in each. Optional: the token page uses it
+   * to offer the user's teams; without it the page asks for a team id instead.
+   */
+  listTeamsOf?(userId: number): Promise<Array<{ team: DirectoryTeam; role: TeamRole }>>;
 }
 
 /**
