@@ -1,0 +1,96 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "@tokengate/core";
+import { createDemoListener, type DemoFramework } from "../demo/listener";
+import { curlBaseUrl, DEMO_TEAMS, DEMO_USERS, demoInstructions, seedDemoDirectory } from "../demo/setup";
+import { openGate } from "../open-gate";
+import { describeLocation } from "../open-store";
+
+export interface ServeOptions {
+  readonly framework: DemoFramework;
+  readonly host: string;
+  /** 0 picks a free port; the real one is in the result. */
+  readonly port: number;
+  readonly storeUrl: string;
+  readonly redisUrl?: string | undefined;
+  readonly baseDir: string;
+  readonly logger: Logger;
+  /** True when `--store` was given: the printed CLI hints then say to pass the same options. */
+  readonly storeGiven?: boolean;
+}
+
+/** A listening demo server. */
+export interface RunningDemo {
+  readonly server: Server;
+  /** The base URL a client on this machine uses, with the real port. */
+  readonly url: string;
+  /** What to print: where it listens, the demo logins, and the curl commands to try. */
+  readonly banner: string;
+  /** Stops accepting, ends open connections, writes pending last-used times, closes the store. */
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** Starts the demo API: seeds the demo users on first start, mounts the admin router and `/api/v1/me`. */
+export async function startDemo(options: ServeOptions): Promise<RunningDemo> {
+  const { gate, opened, close } = await openGate({
+    storeUrl: options.storeUrl,
+    redisUrl: options.redisUrl,
+    baseDir: options.baseDir,
+    logger: options.logger,
+    trackUsage: true,
+    migrate: true,
+  });
+  let server: Server;
+  let address: AddressInfo;
+  try {
+    const seeded = await seedDemoDirectory(opened.directory);
+    server = createServer(createDemoListener(options.framework, gate));
+    address = await listen(server, options.port, options.host);
+    const url = curlBaseUrl(options.host, address.port);
+    const users = DEMO_USERS.map((u) => {
+      const roles = DEMO_TEAMS.flatMap((t) =>
+        t.members.filter((m) => m.userId === u.id).map((m) => `${t.name} ${m.role}`),
+      );
+      return `${u.login}:${u.password} (user ${u.id}${roles.length ? `, ${roles.join(", ")}` : ""}${u.disabled ? ", disabled" : ""})`;
+    });
+    const sameOptions =
+      options.storeGiven || options.redisUrl ? "   (with the --store/--redis given to serve)" : "";
+    const banner = [
+      `tokengate demo (${options.framework}) listening on ${url}`,
+      `store: ${describeLocation(opened.location)}${seeded ? " (seeded the demo users and teams)" : ""}`,
+      `cache: ${options.redisUrl ? "redis" : "none (every request reads the store)"}`,
+      `logins: ${users.join("; ")}`,
+      "",
+      demoInstructions(url),
+      "",
+      "# Then revoke it from another terminal and call again: it is refused at once.",
+      `#   tokengate token list --user 1${sameOptions}`,
+      `#   tokengate token revoke <id>${sameOptions}`,
+      "",
+    ].join("\n");
+    return {
+      server,
+      url,
+      banner,
+      async close() {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+        await close();
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,17 @@
+import type { TokenGate } from "@tokengate/core";
+import { type TokenGateEnv, tokenAdminRouter, tokengate } from "@tokengate/hono";
+import { Hono } from "hono";
+import { DEMO_ADMIN_PATH, DEMO_ME_PATH, demoActorFromAuthorization, indexBody, meBody } from "./setup";
+
+/** The demo API on Hono: the admin router behind the demo session, `/api/*` behind tokengate. */
+export function createHonoDemo(gate: TokenGate): Hono<TokenGateEnv> {
+  const app = new Hono<TokenGateEnv>();
+  app.get("/", (c) => c.json(indexBody()));
+  app.route(
+    DEMO_ADMIN_PATH,
+    tokenAdminRouter(gate, { getActor: (c) => demoActorFromAuthorization(c.req.header("authorization")) }),
+  );
+  app.use("/api/*", tokengate(gate));
+  app.get(DEMO_ME_PATH, (c) => c.json(meBody(c.get("auth")!)));
+  return app;
+}

@@ -1,0 +1,21 @@
+import type { RequestListener } from "node:http";
+import { getRequestListener } from "@hono/node-server";
+import type { TokenGate } from "@tokengate/core";
+import { createExpressDemo } from "./express";
+import { createHonoDemo } from "./hono";
+import { createKoaDemo } from "./koa";
+
+export const DEMO_FRAMEWORKS = ["hono", "express", "koa"] as const;
+export type DemoFramework = (typeof DEMO_FRAMEWORKS)[number];
+
+/** The demo app for one framework, as a Node request listener for `http.createServer`. */
+export function createDemoListener(framework: DemoFramework, gate: TokenGate): RequestListener {
+  switch (framework) {
+    case "hono":
+      return getRequestListener(createHonoDemo(gate).fetch);
+    case "express":
+      return createExpressDemo(gate);
+    case "koa":
+      return createKoaDemo(gate).callback();
+  }
+}

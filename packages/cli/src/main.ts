@@ -1,0 +1,38 @@
+/**
+ * The `tokengate` command (run by bin/tokengate.cjs). Exit codes: 0 done, 1 the command failed,
+ * 2 bad arguments; `serve` runs until SIGINT or SIGTERM and then shuts down cleanly.
+ */
+import { runCli } from "./program";
+
+// `npm run demo` runs the script from packages/cli; INIT_CWD is where the user typed it, so the
+// default ./.tokengate/demo.db lands in the repository root (or wherever `npx tokengate` ran).
+const baseDir = process.env.INIT_CWD || process.cwd();
+
+runCli(process.argv.slice(2), {
+  baseDir,
+  env: process.env,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  onServing(stop) {
+    let stopping = false;
+    const shutdown = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        process.stderr.write(`${signal} again: exiting without waiting\n`);
+        process.exit(130);
+      }
+      stopping = true;
+      process.stderr.write(`${signal}: closing (flushing last-used times)\n`);
+      stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`error while closing: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.once("SIGINT", shutdown);
+    process.once("SIGTERM", shutdown);
+  },
+}).then((outcome) => {
+  if (outcome !== "serving") process.exitCode = outcome;
+});

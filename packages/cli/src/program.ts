@@ -1,0 +1,306 @@
+import { describeCause, type Logger } from "@tokengate/core";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import packageJson from "../package.json";
+import { startDemo } from "./commands/serve";
+import {
+  type CommandOutput,
+  createTokenCommand,
+  listTokensCommand,
+  revokeTokenCommand,
+  rotateTokenCommand,
+} from "./commands/token";
+import { DEMO_FRAMEWORKS, type DemoFramework } from "./demo/listener";
+import { seedDemoDirectory } from "./demo/setup";
+import { parseDurationSeconds } from "./duration";
+import { type OpenedGate, openGate } from "./open-gate";
+import { defaultStoreUrl, describeLocation, openStore } from "./open-store";
+import { CommandFailure, UsageError } from "./usage-error";
+
+/** What the CLI reads from and writes to; tests pass their own. */
+export interface CliEnvironment extends CommandOutput {
+  /** Relative paths (the default `./.tokengate/demo.db`, `sqlite:./x.db`) resolve against it. */
+  readonly baseDir: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Called once `serve` is listening, with the function that stops it. */
+  onServing?(stop: () => Promise<void>): void;
+}
+
+/** The exit code: 0 done, 1 the command failed, 2 bad arguments. `serving` means a server is running. */
+export type CliOutcome = 0 | 1 | 2 | "serving";
+
+function positiveInteger(name: string) {
+  return (value: string): number => {
+    if (!/^[1-9][0-9]{0,15}$/.test(value))
+      throw new InvalidArgumentError(`${name} must be a positive integer.`);
+    return Number(value);
+  };
+}
+
+function port(value: string): number {
+  if (!/^[0-9]{1,5}$/.test(value) || Number(value) > 65_535) {
+    throw new InvalidArgumentError("port must be 0 (any free port) to 65535.");
+  }
+  return Number(value);
+}
+
+function gracePeriod(value: string): number {
+  const seconds = parseDurationSeconds(value);
+  if (seconds === null) throw new InvalidArgumentError("use a number and a unit: 30s, 15m, 1h or 2d.");
+  return seconds;
+}
+
+// Commander types option values as `any`; each action states what its parsers produce.
+interface StoreOptions {
+  store?: string;
+  redis?: string;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+const storeOption = () =>
+  new Option(
+    "--store <url>",
+    "sqlite:PATH, postgres://… (?schema=NAME) or memory [default: sqlite:./.tokengate/demo.db]",
+  ).env("TOKENGATE_STORE");
+const redisOption = () =>
+  new Option(
+    "--redis <url>",
+    "Redis for the shared cache, so a change reaches every running server at once (redis://…)",
+  ).env("TOKENGATE_REDIS");
+
+// Everything goes to stderr: stdout belongs to a command's result (a token, a table, the banner).
+function stderrLogger(out: CommandOutput): Logger {
+  const line = (level: string, message: string, meta?: Record<string, unknown>) =>
+    out.stderr(`[tokengate] ${level}${message}${meta ? ` ${JSON.stringify(meta)}` : ""}\n`);
+  return {
+    warn: (message, meta) => line("warning: ", message, meta),
+    error: (message, meta) => line("error: ", message, meta),
+    info: (message, meta) => line("", message, meta),
+  };
+}
+
+/**
+ * Builds the `tokengate` program. Commander's own errors (unknown option, missing value, bad
+ * number) and the CLI's usage errors print one line and exit 2; a command that fails exits 1.
+ */
+export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) => void): Command {
+  const storeUrlOf = (store: string | undefined) => store ?? defaultStoreUrl(io.baseDir);
+
+  // Runs a token command against its store; on the default (demo) store the demo users exist
+  // even before the first `serve`, so `token create --user 1` works on a fresh checkout.
+  async function withGate(
+    options: { store?: string | undefined; redis?: string | undefined },
+    run: (opened: OpenedGate) => Promise<void>,
+  ) {
+    const opened = await openGate({
+      storeUrl: storeUrlOf(options.store),
+      redisUrl: options.redis,
+      baseDir: io.baseDir,
+      logger: stderrLogger(io),
+      trackUsage: false,
+    });
+    try {
+      if (options.store === undefined) await seedDemoDirectory(opened.opened.directory);
+      await run(opened);
+    } finally {
+      await opened.close();
+    }
+  }
+
+  const program = new Command("tokengate")
+    .description(
+      "API-token authentication for Express, Koa and Hono: the demo server and token administration",
+    )
+    .version(packageJson.version, "-V, --version")
+    .usage("<command> [options]")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+      // Commander may add "(Did you mean …?)" on a second line; a bad command line gets one line.
+      outputError: (text, write) => write(`${text.replace(/\s*\n\s*/g, " ").trim()}\n`),
+    })
+    .showSuggestionAfterError(true);
+  // Without an action, commander answers a missing subcommand with its whole help on stderr.
+  program.argument("[command]").action((name: string | undefined) => {
+    throw new UsageError(name ? `unknown command '${name}'` : "missing command (try tokengate --help)");
+  });
+
+  program
+    .command("serve")
+    .description("start the demo API: the admin router at /api-tokens and GET /api/v1/me behind tokengate")
+    .addOption(
+      new Option("--framework <name>", "which framework serves the demo")
+        .choices(DEMO_FRAMEWORKS)
+        .default("hono"),
+    )
+    .addOption(
+      new Option("--port <port>", "port to listen on; 0 picks a free one").argParser(port).default(3000),
+    )
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .addOption(storeOption())
+    .addOption(redisOption())
+    .action(async (options: StoreOptions & { framework: DemoFramework; port: number; host: string }) => {
+      const running = await startDemo({
+        framework: options.framework,
+        host: options.host,
+        port: options.port,
+        storeUrl: storeUrlOf(options.store),
+        storeGiven: options.store !== undefined,
+        redisUrl: options.redis,
+        baseDir: io.baseDir,
+        logger: stderrLogger(io),
+      });
+      io.stdout(running.banner);
+      io.onServing?.(() => running.close());
+      report("serving");
+    });
+
+  const token = program
+    .command("token")
+    .description("create, list, revoke and rotate API tokens as the operator")
+    .usage("<command> [options]");
+  token.argument("[command]").action((name: string | undefined) => {
+    throw new UsageError(
+      name ? `unknown command 'token ${name}'` : "missing command (try tokengate token --help)",
+    );
+  });
+
+  token
+    .command("create")
+    .description("create a token for a user (and team); prints the token, once, alone on stdout")
+    .requiredOption("--user <id>", "the user the token acts as", positiveInteger("--user"))
+    .option("--team <id>", "make it a team token; the user must be a member", positiveInteger("--team"))
+    .requiredOption("--name <name>", "the token's name, 3 to 100 characters")
+    .option(
+      "--expires <when>",
+      "30d, 90d, 180d, 365d, ONE_WEEK … ONE_YEAR, an ISO-8601 instant, or never",
+      "never",
+    )
+    .option("--scope <scope>", "a scope the token carries; repeat for more", collect)
+    .addOption(storeOption())
+    .addOption(redisOption())
+    .action(
+      async (
+        options: StoreOptions & {
+          user: number;
+          team?: number;
+          name: string;
+          expires: string;
+          scope?: string[];
+        },
+      ) => {
+        await withGate(options, ({ gate }) =>
+          createTokenCommand(
+            gate,
+            {
+              userId: options.user,
+              teamId: options.team,
+              name: options.name,
+              expires: options.expires,
+              scopes: options.scope,
+            },
+            io,
+          ),
+        );
+        report(0);
+      },
+    );
+
+  token
+    .command("list")
+    .description("list a user's personal tokens or a team's tokens (never the tokens themselves)")
+    .addOption(
+      new Option("--user <id>", "a user's personal tokens")
+        .argParser(positiveInteger("--user"))
+        .conflicts("team"),
+    )
+    .addOption(new Option("--team <id>", "a team's tokens").argParser(positiveInteger("--team")))
+    .option("--json", "print JSON instead of a table", false)
+    .addOption(storeOption())
+    .addOption(redisOption())
+    .action(async (options: StoreOptions & { user?: number; team?: number; json: boolean }) => {
+      if (options.user === undefined && options.team === undefined) {
+        throw new UsageError("token list needs --user <id> or --team <id>");
+      }
+      const filter = options.team === undefined ? { userId: options.user! } : { teamId: options.team };
+      await withGate(options, ({ gate }) => listTokensCommand(gate, filter, { json: options.json }, io));
+      report(0);
+    });
+
+  token
+    .command("revoke")
+    .description("revoke a token: refused by every server from its next request")
+    .argument("<id>", "the token's id (see token list)", positiveInteger("id"))
+    .addOption(storeOption())
+    .addOption(redisOption())
+    .action(async (id: number, options: StoreOptions) => {
+      await withGate(options, ({ gate }) => revokeTokenCommand(gate, id, io));
+      report(0);
+    });
+
+  token
+    .command("rotate")
+    .description("issue a successor with the same name, team and scopes; prints it, once, alone on stdout")
+    .argument("<id>", "the token's id (see token list)", positiveInteger("id"))
+    .addOption(
+      new Option("--grace <duration>", "how long the old token keeps working: 30s, 15m, 1h, 2d")
+        .argParser(gracePeriod)
+        .default(0, "0, revoked now"),
+    )
+    .option("--expires <when>", "the new token's expiry (default: the old token's lifetime, from now)")
+    .addOption(storeOption())
+    .addOption(redisOption())
+    .action(async (id: number, options: StoreOptions & { grace: number; expires?: string }) => {
+      await withGate(options, ({ gate }) =>
+        rotateTokenCommand(gate, id, { graceSeconds: options.grace, expires: options.expires }, io),
+      );
+      report(0);
+    });
+
+  program
+    .command("migrate")
+    .description("create tokengate's tables in the store if they are missing")
+    .addOption(storeOption())
+    .action(async (options: StoreOptions) => {
+      const opened = await openStore(storeUrlOf(options.store), io.baseDir);
+      try {
+        await opened.migrate();
+        io.stdout(`tables ready in ${describeLocation(opened.location)}\n`);
+      } finally {
+        await opened.close();
+      }
+      report(0);
+    });
+
+  return program;
+}
+
+/**
+ * Runs the CLI on `args` (without `node` and the script). Resolves with the exit code, or
+ * `serving` once `serve` is listening.
+ */
+export async function runCli(args: readonly string[], io: CliEnvironment): Promise<CliOutcome> {
+  let outcome: CliOutcome = 0;
+  const program = buildProgram(io, (result) => {
+    outcome = result;
+  });
+  try {
+    await program.parseAsync([...args], { from: "user" });
+    return outcome;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof UsageError) {
+      io.stderr(`error: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof CommandFailure) {
+      io.stderr(`error: ${error.message}\n`);
+      return 1;
+    }
+    io.stderr(`error: ${describeCause(error)}\n`);
+    return 1;
+  }
+}
