@@ -1,0 +1,63 @@
+/** Who runs in the HTTP benchmark. Each contender is one server process answering `GET /hello`. */
+
+export type Framework = "hono" | "express" | "koa";
+
+export type ContenderKind =
+  | "baseline"
+  | "ideal"
+  | "tokengate-warm"
+  | "tokengate-redis"
+  | "tokengate-sqlite"
+  | "tokengate-postgres"
+  | "hono-bearer-auth"
+  | "passport-bearer"
+  | "better-auth-api-key";
+
+export interface Contender {
+  /** Stable id, e.g. `hono/tokengate-warm`; used on the command line (`--only`, `--profile`). */
+  readonly id: string;
+  readonly kind: ContenderKind;
+  readonly framework: Framework;
+  /** What the table shows. */
+  readonly label: string;
+}
+
+const OWN: ReadonlyArray<{ kind: ContenderKind; label: string }> = [
+  { kind: "baseline", label: "no auth (baseline)" },
+  { kind: "ideal", label: "hand-written ideal (sha512 + Map)" },
+  { kind: "tokengate-warm", label: "tokengate, warm in-process cache" },
+  { kind: "tokengate-redis", label: "tokengate, Redis only" },
+  { kind: "tokengate-sqlite", label: "tokengate, SQLite every request" },
+  { kind: "tokengate-postgres", label: "tokengate, PostgreSQL every request" },
+];
+
+const PEERS: ReadonlyArray<{ kind: ContenderKind; framework: Framework; label: string }> = [
+  { kind: "hono-bearer-auth", framework: "hono", label: "hono/bearer-auth (static token)" },
+  { kind: "passport-bearer", framework: "express", label: "passport-http-bearer (sha512 + Map)" },
+  { kind: "better-auth-api-key", framework: "hono", label: "better-auth apiKey (memory adapter)" },
+];
+
+export const FRAMEWORKS: readonly Framework[] = ["hono", "express", "koa"];
+
+export const CONTENDERS: readonly Contender[] = [
+  ...FRAMEWORKS.flatMap((framework) =>
+    OWN.map(({ kind, label }) => ({ id: `${framework}/${kind}`, kind, framework, label })),
+  ),
+  ...PEERS.map(({ kind, framework, label }) => ({ id: `${framework}/${kind}`, kind, framework, label })),
+];
+
+/** The settings a server process needs, passed as one JSON argument. */
+export interface ServerSettings {
+  readonly contender: Contender;
+  /** The SQLite file the tokengate and hand-written contenders read. */
+  readonly sqliteFile: string;
+  readonly postgresUrl: string;
+  readonly postgresSchema: string;
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+}
+
+/** What a server process tells the parent once it listens. */
+export type ServerReady =
+  | { readonly type: "ready"; readonly port: number; readonly token: string }
+  | { readonly type: "unavailable"; readonly reason: string };

@@ -1,0 +1,110 @@
+/**
+ * The tokengate configurations under test, built the way an application would build them. Shared
+ * by the server processes (HTTP rows) and the in-process microbenchmarks.
+ */
+import { type CredentialCacheFactory, createTokenGate, silentLogger, type TokenGate } from "@tokengate/core";
+import { PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
+import { openSqlite } from "@tokengate/sqlite";
+import Redis from "ioredis";
+import pg from "pg";
+
+/** Where the stores and Redis are, and which prefix and schema are ours. */
+export interface GateEnvironment {
+  readonly sqliteFile: string;
+  readonly postgresUrl: string;
+  readonly postgresSchema: string;
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+}
+
+export type GateFlavour = "warm" | "redis-only" | "sqlite" | "postgres";
+
+/** A built gate and how to let go of everything it holds. */
+export interface BuiltGate {
+  readonly gate: TokenGate;
+  close(): Promise<void>;
+}
+
+/** Why a flavour cannot be built yet (its package has not landed), or null when it can. */
+export type Pending = { readonly pending: string };
+
+/** What `@tokengate/redis` is expected to export; checked at run time because it may not exist yet. */
+interface RedisModule {
+  tieredCache(options: Record<string, unknown>): CredentialCacheFactory;
+}
+
+async function loadRedisModule(): Promise<RedisModule | null> {
+  // A variable specifier keeps the type checker from requiring the package before it lands.
+  const specifier = "@tokengate/redis";
+  try {
+    const module = (await import(specifier)) as Partial<RedisModule>;
+    return typeof module.tieredCache === "function" ? (module as RedisModule) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Builds one flavour of tokengate. The cached flavours read the SQLite file behind the cache, so a
+ * miss still has a real store to fall back on. Usage tracking stays on (the default interval), as
+ * it would in production: its cost on the request path is part of what is measured.
+ */
+export async function buildGate(flavour: GateFlavour, env: GateEnvironment): Promise<BuiltGate | Pending> {
+  if (flavour === "postgres") {
+    const pool = new pg.Pool({ connectionString: env.postgresUrl, max: 10, connectionTimeoutMillis: 5_000 });
+    const gate = createTokenGate({
+      store: new PostgresTokenStore(pool, { schema: env.postgresSchema }),
+      directory: new PostgresDirectory(pool, { schema: env.postgresSchema }),
+      logger: silentLogger,
+    });
+    return {
+      gate,
+      async close() {
+        await gate.close();
+        await pool.end();
+      },
+    };
+  }
+
+  const sqlite = openSqlite(env.sqliteFile);
+  if (flavour === "sqlite") {
+    const gate = createTokenGate({ store: sqlite.store, directory: sqlite.directory, logger: silentLogger });
+    return {
+      gate,
+      async close() {
+        await gate.close();
+        sqlite.close();
+      },
+    };
+  }
+
+  const module = await loadRedisModule();
+  if (!module) {
+    sqlite.close();
+    return { pending: "@tokengate/redis" };
+  }
+  const redis = new Redis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  const cache = module.tieredCache({
+    redis,
+    keyPrefix: env.redisPrefix,
+    ...(flavour === "redis-only" ? { memory: false } : {}),
+  });
+  const gate = createTokenGate({
+    store: sqlite.store,
+    directory: sqlite.directory,
+    cache,
+    logger: silentLogger,
+  });
+  return {
+    gate,
+    async close() {
+      await gate.close();
+      redis.disconnect();
+      sqlite.close();
+    },
+  };
+}
+
+export function isPending(value: BuiltGate | Pending): value is Pending {
+  return "pending" in value;
+}

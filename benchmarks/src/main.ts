@@ -1,0 +1,300 @@
+/**
+ * `pnpm bench` — tokengate against a no-auth baseline, a hand-written ideal and its peers, on one
+ * machine, over loopback, one load generator. Prints the tables and writes them to
+ * benchmarks/results/. It reports; it never fails a run for missing a target.
+ *
+ * Options (all optional):
+ *   --quick              short runs, 2 rounds, 1k/10k tokens: under two minutes, for CI
+ *   --rounds=N           rounds of the HTTP benchmark (contenders alternate within each round)
+ *   --duration=S         seconds of load per contender per round
+ *   --warmup=S           seconds of unmeasured load per contender before the first round
+ *   --connections=N      autocannon connections (default 10)
+ *   --sizes=A,B,C        table sizes for the cold-miss measurement
+ *   --samples=N          cold-miss lookups per size
+ *   --only=TEXT          only HTTP contenders whose id contains TEXT (e.g. --only=hono/)
+ *   --profile=ID         run that contender's server with --cpu-prof (profiles in .data/profiles)
+ *   --skip-http, --skip-micro, --skip-cold, --no-write
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { migrate } from "@tokengate/postgres";
+import Redis from "ioredis";
+import pg from "pg";
+import { CONTENDERS, type Contender, type ServerSettings } from "./contenders";
+import { DATA_DIR, ensurePostgresDataset, ensureSqliteDataset } from "./dataset";
+import type { GateEnvironment } from "./gates";
+import { checkServer, measure, type RunningServer, startServer } from "./load";
+import { describeMachine } from "./machine";
+import {
+  type ColdMissRow,
+  measureColdPostgres,
+  measureColdSqlite,
+  measureWarmVerify,
+  type VerifyTiming,
+} from "./micro";
+import { coldTable, type HttpSeries, httpTable, targetVerdicts, verifyTable } from "./report";
+
+const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "results");
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const REDIS_PREFIX = "bench:";
+/** The table the HTTP servers read: small, since every row there measures a hit on one token. */
+const HTTP_TABLE_SIZE = 1_000;
+
+interface Options {
+  quick: boolean;
+  rounds: number;
+  duration: number;
+  warmup: number;
+  connections: number;
+  sizes: number[];
+  samples: number;
+  verifyCalls: number;
+  only: string | undefined;
+  profile: string | undefined;
+  http: boolean;
+  micro: boolean;
+  cold: boolean;
+  write: boolean;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    if (arg === "--") continue;
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new Error(`unknown argument: ${arg}`);
+    flags.set(match[1]!, match[2] ?? "true");
+  }
+  const quick = flags.has("quick");
+  const number = (name: string, fallback: number) => {
+    const raw = flags.get(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+    return value;
+  };
+  const sizes =
+    flags.get("sizes")?.split(",").map(Number) ?? (quick ? [1_000, 10_000] : [1_000, 100_000, 1_000_000]);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new Error("--sizes must be positive integers");
+  return {
+    quick,
+    rounds: number("rounds", quick ? 2 : 5),
+    duration: number("duration", quick ? 1 : 10),
+    warmup: number("warmup", quick ? 1 : 3),
+    connections: number("connections", 10),
+    sizes,
+    samples: number("samples", quick ? 2_000 : 20_000),
+    verifyCalls: number("verify-calls", quick ? 100_000 : 1_000_000),
+    only: flags.get("only"),
+    profile: flags.get("profile"),
+    http: !flags.has("skip-http"),
+    micro: !flags.has("skip-micro"),
+    cold: !flags.has("skip-cold"),
+    write: !flags.has("no-write"),
+  };
+}
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+/** Removes only our keys: other engineers' tests share this Redis. SCAN, not KEYS, so Redis never blocks. */
+async function flushRedisPrefix(): Promise<string | null> {
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
+  try {
+    await redis.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${REDIS_PREFIX}*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== "0");
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function runHttp(options: Options, env: GateEnvironment): Promise<HttpSeries[]> {
+  const contenders = CONTENDERS.filter((c) => !options.only || c.id.includes(options.only));
+  const series = new Map<string, HttpSeries>();
+  const servers: RunningServer[] = [];
+  const start = async (contender: Contender) => {
+    const settings: ServerSettings = { contender, ...env };
+    const profileDir = options.profile === contender.id ? join(DATA_DIR, "profiles") : undefined;
+    const started = await startServer(settings, profileDir);
+    if ("unavailable" in started) {
+      series.set(contender.id, { contender, rounds: [], unavailable: started.unavailable });
+      return;
+    }
+    const problem = await checkServer(started).catch((e: unknown) =>
+      e instanceof Error ? e.message : String(e),
+    );
+    if (problem) {
+      await started.stop();
+      series.set(contender.id, { contender, rounds: [], unavailable: `broken: ${problem}` });
+      return;
+    }
+    servers.push(started);
+    series.set(contender.id, { contender, rounds: [] });
+  };
+  // A few at a time: starting twenty TypeScript processes at once on two cores only thrashes.
+  log(`starting ${contenders.length} servers`);
+  for (let i = 0; i < contenders.length; i += 3) await Promise.all(contenders.slice(i, i + 3).map(start));
+
+  try {
+    // Idle servers cost nothing, so all stay up and the contenders alternate within every round.
+    const running = contenders.flatMap((c) => servers.filter((s) => s.contender.id === c.id));
+    log(`warming ${running.length} servers for ${options.warmup}s each`);
+    for (const server of running) await measure(server, options.warmup, options.connections);
+    for (let round = 0; round < options.rounds; round++) {
+      log(`round ${round + 1}/${options.rounds}: ${options.duration}s per contender`);
+      // Rotate the order so that no contender always runs right after the same neighbour.
+      const offset = (round * 7) % running.length;
+      for (const server of [...running.slice(offset), ...running.slice(0, offset)]) {
+        const result = await measure(server, options.duration, options.connections);
+        series.get(server.contender.id)!.rounds.push(result);
+      }
+    }
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+  // Rounds were recorded in each round's order; ratios pair them by round index, which still holds.
+  return contenders.map((c) => series.get(c.id)!);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const startedAt = new Date();
+  const machine = describeMachine();
+  log(`mode: ${options.quick ? "quick" : "full"}`);
+
+  const sizes = [...new Set([HTTP_TABLE_SIZE, ...options.sizes])].sort((a, b) => a - b);
+  const sqliteFiles = new Map<number, string>();
+  for (const size of sizes) {
+    const { file, builtMs } = ensureSqliteDataset(size);
+    if (builtMs !== null) log(`built SQLite dataset of ${size} tokens in ${(builtMs / 1000).toFixed(1)}s`);
+    sqliteFiles.set(size, file);
+  }
+
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 4, connectionTimeoutMillis: 5_000 });
+  pool.on("error", () => undefined);
+  const postgresSchemas = new Map<number, string>();
+  let postgresProblem: string | null = null;
+  for (const size of sizes) {
+    try {
+      const { schema, builtMs } = await ensurePostgresDataset(pool, size, migrate);
+      if (builtMs !== null)
+        log(`built PostgreSQL dataset of ${size} tokens in ${(builtMs / 1000).toFixed(1)}s`);
+      postgresSchemas.set(size, schema);
+    } catch (error) {
+      postgresProblem = error instanceof Error ? error.message : String(error);
+      log(`PostgreSQL unavailable: ${postgresProblem}`);
+      break;
+    }
+  }
+  const redisProblem = await flushRedisPrefix();
+  if (redisProblem) log(`Redis unavailable: ${redisProblem}`);
+
+  const env: GateEnvironment = {
+    sqliteFile: sqliteFiles.get(HTTP_TABLE_SIZE)!,
+    postgresUrl: POSTGRES_URL,
+    postgresSchema: postgresSchemas.get(HTTP_TABLE_SIZE) ?? "bench_unavailable",
+    redisUrl: REDIS_URL,
+    redisPrefix: REDIS_PREFIX,
+  };
+
+  const series = options.http ? await runHttp(options, env) : [];
+
+  let timings: VerifyTiming[] = [];
+  if (options.micro) {
+    log(`core verify: ${options.verifyCalls} calls`);
+    timings = await measureWarmVerify(env, options.verifyCalls).catch((error: unknown) => [
+      { label: "warm in-process cache (tieredCache)", nsPerCall: null, note: `failed: ${String(error)}` },
+    ]);
+  }
+
+  const cold: (ColdMissRow | { store: string; tokens: number; error: string })[] = [];
+  if (options.cold) {
+    for (const size of options.sizes) {
+      log(`cold miss: ${size} tokens`);
+      cold.push(
+        await measureColdSqlite(sqliteFiles.get(size)!, size, options.samples).catch((e: unknown) => ({
+          store: "SQLite",
+          tokens: size,
+          error: String(e),
+        })),
+      );
+    }
+    for (const size of options.sizes) {
+      const schema = postgresSchemas.get(size);
+      cold.push(
+        schema
+          ? await measureColdPostgres(pool, schema, size, options.samples).catch((e: unknown) => ({
+              store: "PostgreSQL",
+              tokens: size,
+              error: String(e),
+            }))
+          : { store: "PostgreSQL", tokens: size, error: `unavailable: ${postgresProblem ?? "?"}` },
+      );
+    }
+  }
+  await pool.end();
+
+  const elapsed = (Date.now() - startedAt.getTime()) / 1000;
+  const mode = options.quick ? "quick" : "full";
+  const report = [
+    `# tokengate benchmark — ${mode} run, ${startedAt.toISOString()}`,
+    "",
+    machine,
+    `- Run: ${options.rounds} round(s) × ${options.duration}s per contender after ${options.warmup}s warm-up, ` +
+      `${options.connections} connections, one autocannon in the parent process, each server in its own process; ` +
+      `${elapsed.toFixed(0)}s in all`,
+    "",
+    "## HTTP: `GET /hello` with `Authorization: Bearer <token>`",
+    "",
+    "Medians over rounds. The ratio is the median, over rounds, of requests/s divided by the same framework's " +
+      "no-auth baseline measured in the same round.",
+    "",
+    options.http ? httpTable(series) : "_skipped_",
+    "",
+    "## Core verify call",
+    "",
+    options.micro ? verifyTable(timings) : "_skipped_",
+    "",
+    "## Cold miss: verify with no cache, a different token each call",
+    "",
+    options.cold ? coldTable(cold) : "_skipped_",
+    "",
+    "## Targets (issue 5)",
+    "",
+    targetVerdicts(series, timings, cold),
+    "",
+  ].join("\n");
+
+  process.stdout.write(`\n${report}\n`);
+  if (options.write) {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const dated = join(RESULTS_DIR, `${startedAt.toISOString().slice(0, 10)}-${mode}.md`);
+    writeFileSync(dated, report);
+    writeFileSync(join(RESULTS_DIR, "latest.md"), report);
+    log(`wrote ${dated} and results/latest.md`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    // A benchmark that cannot run at all (bad arguments) is the only failure; missed targets are not.
+    process.stderr.write(
+      `[bench] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,182 @@
+/** Turns measurements into the markdown tables and the target verdicts. Reports; never asserts. */
+import type { Contender } from "./contenders";
+import type { LoadResult } from "./load";
+import type { ColdMissRow, VerifyTiming } from "./micro";
+
+/** Every round's result for one contender, or why it has none. */
+export interface HttpSeries {
+  readonly contender: Contender;
+  readonly rounds: LoadResult[];
+  readonly unavailable?: string;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * `a` over `b`, round by round, then the median: both ran in the same round, minutes apart at most,
+ * so drift of the machine between rounds cancels out of each quotient.
+ */
+export function roundRatio(a: HttpSeries | undefined, b: HttpSeries | undefined): number {
+  if (!a || !b) return Number.NaN;
+  const n = Math.min(a.rounds.length, b.rounds.length);
+  const ratios: number[] = [];
+  for (let i = 0; i < n; i++) ratios.push(a.rounds[i]!.requestsPerSecond / b.rounds[i]!.requestsPerSecond);
+  return median(ratios);
+}
+
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : "—";
+
+export function httpTable(series: readonly HttpSeries[]): string {
+  const byId = new Map(series.map((s) => [s.contender.id, s]));
+  const lines = [
+    "| contender | framework | requests/s | p50 (ms) | p99 (ms) | ratio to baseline |",
+    "|---|---|---:|---:|---:|---:|",
+  ];
+  for (const s of series) {
+    const { label, framework } = s.contender;
+    if (s.unavailable !== undefined || s.rounds.length === 0) {
+      lines.push(`| ${label} | ${framework} | ${s.unavailable ?? "no result"} | | | |`);
+      continue;
+    }
+    const failures = s.rounds.reduce((sum, r) => sum + r.failures, 0);
+    const baseline = byId.get(`${framework}/baseline`);
+    const ratio = s.contender.kind === "baseline" ? 1 : roundRatio(s, baseline);
+    lines.push(
+      `| ${label}${failures > 0 ? ` ⚠ ${failures} non-2xx/errors` : ""} | ${framework} | ${fmt(
+        median(s.rounds.map((r) => r.requestsPerSecond)),
+      )} | ${fmt(median(s.rounds.map((r) => r.p50Ms)), 1)} | ${fmt(median(s.rounds.map((r) => r.p99Ms)), 1)} | ${fmt(ratio, 2)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export function verifyTable(timings: readonly VerifyTiming[]): string {
+  const lines = [
+    "| core verify call (`gate.verifier.verify`) | ns per call | µs per call |",
+    "|---|---:|---:|",
+  ];
+  for (const t of timings) {
+    lines.push(
+      t.nsPerCall === null
+        ? `| ${t.label} | ${t.note ?? "—"} | |`
+        : `| ${t.label} | ${fmt(t.nsPerCall)} | ${fmt(t.nsPerCall / 1000, 2)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export function coldTable(
+  rows: readonly (ColdMissRow | { store: string; tokens: number; error: string })[],
+): string {
+  const lines = [
+    "| cold miss (uncached verify) | tokens in table | p50 (µs) | p99 (µs) | samples |",
+    "|---|---:|---:|---:|---:|",
+  ];
+  for (const r of rows) {
+    if ("error" in r) lines.push(`| ${r.store} | ${fmt(r.tokens)} | ${r.error} | | |`);
+    else
+      lines.push(
+        `| ${r.store} | ${fmt(r.tokens)} | ${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${fmt(r.samples)} |`,
+      );
+  }
+  return lines.join("\n");
+}
+
+interface Verdict {
+  readonly target: string;
+  /** null: could not be measured in this run. */
+  readonly met: boolean | null;
+  readonly measured: string;
+}
+
+/** The issue's targets, each as met / missed / not measured, with the value that decided it. */
+export function targetVerdicts(
+  series: readonly HttpSeries[],
+  timings: readonly VerifyTiming[],
+  cold: readonly (ColdMissRow | { store: string; tokens: number; error: string })[],
+): string {
+  const byId = new Map(series.filter((s) => s.rounds.length > 0).map((s) => [s.contender.id, s]));
+  const verdicts: Verdict[] = [];
+  const atLeast = (target: string, value: number, floor: number, unit = "x") =>
+    verdicts.push({
+      target,
+      met: Number.isFinite(value) ? value >= floor : null,
+      measured: Number.isFinite(value) ? `${value.toFixed(2)}${unit}` : "not measured",
+    });
+
+  for (const fw of ["hono", "express", "koa"]) {
+    atLeast(
+      `${fw}: warm cache ≥ 0.90 of baseline`,
+      roundRatio(byId.get(`${fw}/tokengate-warm`), byId.get(`${fw}/baseline`)),
+      0.9,
+    );
+  }
+  for (const fw of ["hono", "express", "koa"]) {
+    atLeast(
+      `${fw}: warm cache within 5% of the hand-written ideal (≥ 0.95 of it)`,
+      roundRatio(byId.get(`${fw}/tokengate-warm`), byId.get(`${fw}/ideal`)),
+      0.95,
+    );
+  }
+  atLeast(
+    "hono: warm cache ≥ 3x Hono bearerAuth",
+    roundRatio(byId.get("hono/tokengate-warm"), byId.get("hono/hono-bearer-auth")),
+    3,
+  );
+  atLeast(
+    "hono: warm cache ≥ 10x better-auth apiKey",
+    roundRatio(byId.get("hono/tokengate-warm"), byId.get("hono/better-auth-api-key")),
+    10,
+  );
+  for (const fw of ["hono", "express", "koa"]) {
+    atLeast(
+      `${fw}: Redis only ≥ 0.50 of baseline`,
+      roundRatio(byId.get(`${fw}/tokengate-redis`), byId.get(`${fw}/baseline`)),
+      0.5,
+    );
+  }
+  const warm = timings.find((t) => t.label.startsWith("warm"))?.nsPerCall ?? null;
+  verdicts.push({
+    target: "core verify, warm cache < 1.5 µs per call",
+    met: warm === null ? null : warm / 1000 < 1.5,
+    measured: warm === null ? "not measured" : `${(warm / 1000).toFixed(2)} µs`,
+  });
+  for (const store of ["SQLite", "PostgreSQL"]) {
+    const rows = cold
+      .filter((r): r is ColdMissRow => r.store === store && !("error" in r))
+      .sort((a, b) => a.tokens - b.tokens);
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    if (!first || !last || first === last) {
+      verdicts.push({
+        target: `${store}: cold-miss p99 flat within 2x`,
+        met: null,
+        measured: "not measured",
+      });
+      continue;
+    }
+    const growth = last.p99Us / first.p99Us;
+    verdicts.push({
+      target: `${store}: cold-miss p99 within 2x from ${fmt(first.tokens)} to ${fmt(last.tokens)} tokens${
+        last.tokens < 1_000_000 ? " (the target is to 1,000,000: run without --quick)" : ""
+      }`,
+      met: growth <= 2,
+      measured: `${fmt(first.p99Us, 1)} → ${fmt(last.p99Us, 1)} µs (${growth.toFixed(2)}x)`,
+    });
+  }
+  const lines = ["| target | verdict | measured |", "|---|---|---|"];
+  for (const v of verdicts) {
+    lines.push(
+      `| ${v.target} | ${v.met === null ? "not measured" : v.met ? "met" : "**missed**"} | ${v.measured} |`,
+    );
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,197 @@
+/**
+ * One contender's server, in its own process so that the load generator never shares its event
+ * loop. Started by main.ts with `fork`; it answers `GET /hello` on 127.0.0.1, reports its port and
+ * the token to send over IPC, and exits (writing its --cpu-prof profile, if asked) on "stop".
+ */
+import type { Server } from "node:http";
+import { serve } from "@hono/node-server";
+import { tokengate as expressTokengate } from "@tokengate/express";
+import { tokengate as honoTokengate } from "@tokengate/hono";
+import { tokengate as koaTokengate } from "@tokengate/koa";
+import Database from "better-sqlite3";
+import express from "express";
+import { Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import Koa from "koa";
+import passport from "passport";
+import { Strategy as BearerStrategy } from "passport-http-bearer";
+import { betterAuthVerifier } from "./better-auth";
+import type { ContenderKind, ServerReady, ServerSettings } from "./contenders";
+import { HOT_TOKEN, sha512Hex } from "./dataset";
+import { type BuiltGate, buildGate, type GateFlavour, isPending } from "./gates";
+
+const BODY = { hello: "world" };
+
+interface Known {
+  readonly userId: number;
+  readonly expiresAt: number | null;
+}
+
+/** The hand-written ideal's table: digest → owner and expiry, read once from the same SQLite file. */
+function loadDigestMap(file: string): Map<string, Known> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db.prepare("SELECT digest, user_id, expires_at FROM tokens").all() as Array<{
+      digest: string;
+      user_id: number;
+      expires_at: number | null;
+    }>;
+    return new Map(rows.map((r) => [r.digest, { userId: r.user_id, expiresAt: r.expires_at }]));
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The floor any auth layer pays: read the header, one SHA-512, one Map lookup, one expiry compare.
+ * No RFC 6750 challenge, no identity object: this is what a careful hand-rolled check costs.
+ */
+function idealCheck(map: Map<string, Known>, header: string | undefined): Known | null {
+  if (header === undefined || !header.startsWith("Bearer ")) return null;
+  const known = map.get(sha512Hex(header.slice(7)));
+  if (!known || (known.expiresAt !== null && known.expiresAt <= Date.now())) return null;
+  return known;
+}
+
+const FLAVOURS: Partial<Record<ContenderKind, GateFlavour>> = {
+  "tokengate-warm": "warm",
+  "tokengate-redis": "redis-only",
+  "tokengate-sqlite": "sqlite",
+  "tokengate-postgres": "postgres",
+};
+
+type Listening = { server: Server; token: string; close?: () => Promise<void> };
+
+async function honoApp(settings: ServerSettings, gate: BuiltGate | null): Promise<Listening> {
+  const { kind } = settings.contender;
+  const app = new Hono();
+  let token = HOT_TOKEN;
+  let close: (() => Promise<void>) | undefined;
+  if (gate) app.use("/hello", honoTokengate(gate.gate));
+  if (kind === "ideal") {
+    const map = loadDigestMap(settings.sqliteFile);
+    app.use("/hello", async (c, next) => {
+      if (!idealCheck(map, c.req.header("authorization"))) return c.text("unauthorized", 401);
+      await next();
+    });
+  }
+  if (kind === "hono-bearer-auth") app.use("/hello", bearerAuth({ token: HOT_TOKEN }));
+  if (kind === "better-auth-api-key") {
+    const verifier = await betterAuthVerifier();
+    token = verifier.key;
+    close = verifier.close;
+    app.use("/hello", async (c, next) => {
+      const header = c.req.header("authorization");
+      const key = header?.startsWith("Bearer ") ? header.slice(7) : undefined;
+      if (!key || !(await verifier.verify(key))) return c.text("unauthorized", 401);
+      await next();
+    });
+  }
+  app.get("/hello", (c) => c.json(BODY));
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as Server));
+  });
+  return close ? { server, token, close } : { server, token };
+}
+
+function listen(handler: Parameters<typeof import("node:http").createServer>[1]): Promise<Server> {
+  return import("node:http").then(
+    ({ createServer }) =>
+      new Promise<Server>((resolve) => {
+        const server = createServer(handler);
+        server.listen(0, "127.0.0.1", () => resolve(server));
+      }),
+  );
+}
+
+async function expressApp(settings: ServerSettings, gate: BuiltGate | null): Promise<Listening> {
+  const { kind } = settings.contender;
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+  if (gate) app.use("/hello", expressTokengate(gate.gate));
+  if (kind === "ideal") {
+    const map = loadDigestMap(settings.sqliteFile);
+    app.use("/hello", (req, res, next) => {
+      if (!idealCheck(map, req.headers.authorization)) {
+        res.status(401).end("unauthorized");
+        return;
+      }
+      next();
+    });
+  }
+  if (kind === "passport-bearer") {
+    const map = loadDigestMap(settings.sqliteFile);
+    passport.use(
+      new BearerStrategy((token, done) => {
+        const known = map.get(sha512Hex(token));
+        if (!known || (known.expiresAt !== null && known.expiresAt <= Date.now())) return done(null, false);
+        return done(null, { id: known.userId });
+      }),
+    );
+    app.use("/hello", passport.authenticate("bearer", { session: false }));
+  }
+  app.get("/hello", (_req, res) => {
+    res.json(BODY);
+  });
+  return { server: await listen(app), token: HOT_TOKEN };
+}
+
+async function koaApp(settings: ServerSettings, gate: BuiltGate | null): Promise<Listening> {
+  const { kind } = settings.contender;
+  const app = new Koa();
+  if (gate) app.use(koaTokengate(gate.gate));
+  if (kind === "ideal") {
+    const map = loadDigestMap(settings.sqliteFile);
+    app.use(async (ctx, next) => {
+      if (!idealCheck(map, ctx.get("authorization") || undefined)) {
+        ctx.status = 401;
+        ctx.body = "unauthorized";
+        return;
+      }
+      await next();
+    });
+  }
+  app.use((ctx) => {
+    if (ctx.path === "/hello" && ctx.method === "GET") ctx.body = BODY;
+  });
+  return { server: await listen(app.callback()), token: HOT_TOKEN };
+}
+
+async function main(): Promise<void> {
+  const settings = JSON.parse(process.argv[2] ?? "") as ServerSettings;
+  const send = (message: ServerReady) => process.send?.(message);
+  const flavour = FLAVOURS[settings.contender.kind];
+  let gate: BuiltGate | null = null;
+  if (flavour) {
+    const built = await buildGate(flavour, settings);
+    if (isPending(built)) {
+      send({ type: "unavailable", reason: `pending: ${built.pending}` });
+      process.disconnect?.();
+      return;
+    }
+    gate = built;
+  }
+  const framework = settings.contender.framework;
+  const listening =
+    framework === "hono"
+      ? await honoApp(settings, gate)
+      : framework === "express"
+        ? await expressApp(settings, gate)
+        : await koaApp(settings, gate);
+  const address = listening.server.address();
+  if (!address || typeof address === "string") throw new Error("server has no port");
+  process.on("message", (message) => {
+    if (message !== "stop") return;
+    listening.server.close();
+    listening.server.closeAllConnections();
+    void Promise.all([gate?.close(), listening.close?.()]).finally(() => process.exit(0));
+  });
+  send({ type: "ready", port: address.port, token: listening.token });
+}
+
+main().catch((error: unknown) => {
+  process.send?.({ type: "unavailable", reason: error instanceof Error ? error.message : String(error) });
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 100).unref();
+});
