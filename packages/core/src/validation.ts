@@ -10,7 +10,9 @@ export function fieldIssues(error: z.ZodError, fallbackField = "body"): FieldIss
       for (const key of issue.keys) {
         issues.push({ field: path ? `${path}.${key}` : key, message: `Unknown field: ${key}` });
       }
-    } else if (issue.code === "invalid_type" && issue.input === undefined) {
+    } else if (issue.code === "invalid_type" && "input" in issue && issue.input === undefined) {
+      // zod 4 sets `input` only when parsing with `reportInput`; without it a wrong type is not
+      // a missing field, so the schema's own message ("… must be a string") is the one to show.
       issues.push({ field: path || fallbackField, message: `${path || fallbackField} is required` });
     } else {
       issues.push({ field: path || fallbackField, message: issue.message });
@@ -25,7 +27,8 @@ export function parseOrFail<S extends z.ZodType>(
   input: unknown,
   fallbackField?: string,
 ): { ok: true; value: z.output<S> } | { ok: false; error: TokenGateError } {
-  const parsed = schema.safeParse(input);
+  // reportInput tells a missing field from a wrong type; the inputs stay inside this function.
+  const parsed = schema.safeParse(input, { reportInput: true });
   if (parsed.success) return { ok: true, value: parsed.data };
   const issues = fieldIssues(parsed.error, fallbackField);
   const first = issues[0];
