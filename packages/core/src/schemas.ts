@@ -24,15 +24,15 @@ export const ScopeSchema = z
 
 const ISO_INSTANT = z.iso.datetime({ offset: true, error: "not an ISO-8601 instant" });
 
+const EXPIRATION_MESSAGE = `expirationDate must be null (never), one of ${EXPIRATION_PRESETS.join(", ")}, or an ISO-8601 instant with a time zone, e.g. 2027-01-31T00:00:00Z`;
+
 export const ExpirationDateSchema = z
-  .union([z.null(), z.string()])
+  // Without its own message the union answers a number (say 30, meant as days) "Invalid input".
+  .union([z.null(), z.string()], { error: EXPIRATION_MESSAGE })
   .superRefine((value, ctx) => {
     if (value === null || isExpirationPreset(value)) return;
     if (!ISO_INSTANT.safeParse(value).success) {
-      ctx.addIssue({
-        code: "custom",
-        message: `expirationDate must be null (never), one of ${EXPIRATION_PRESETS.join(", ")}, or an ISO-8601 instant with a time zone, e.g. 2027-01-31T00:00:00Z`,
-      });
+      ctx.addIssue({ code: "custom", message: EXPIRATION_MESSAGE });
     }
   })
   .meta({
