@@ -1,4 +1,5 @@
 import { TokenAdmin } from "./admin";
+import { TrustedProxies } from "./client-address";
 import { type Clock, systemClock } from "./clock";
 import { sha512Digester, type TokenDigester } from "./digest";
 import { assertRealm } from "./errors";
@@ -44,6 +45,11 @@ export interface TokenGateOptions {
   rateLimiter?: RateLimiter;
   /** Limits failed attempts per client address. */
   failureLimiter?: FailureLimiter;
+  /**
+   * Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client. Without them the
+   * client is the socket's peer, so a client cannot pick the address its failures count against.
+   */
+  trustedProxies?: readonly string[];
 }
 
 /** The assembled suite: one verifier for the middlewares, one service and admin for the routers. */
@@ -112,6 +118,7 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     usage,
     limiter: options.rateLimiter,
     failureLimiter: options.failureLimiter,
+    trustedProxies: options.trustedProxies ? new TrustedProxies(options.trustedProxies) : undefined,
   });
   const service = new TokenService({
     store,

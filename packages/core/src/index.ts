@@ -13,6 +13,7 @@ export {
   type CredentialParse,
   parseCredentials,
 } from "./authorization";
+export { clientAddressFrom, TrustedProxies } from "./client-address";
 export { type Clock, systemClock } from "./clock";
 export { hmacDigester, sha512Digester, type TokenDigester } from "./digest";
 export {

@@ -1,4 +1,5 @@
 import { type AuthorizationInput, parseCredentials } from "./authorization";
+import { clientAddressFrom, type TrustedProxies } from "./client-address";
 import type { Clock } from "./clock";
 import type { TokenDigester } from "./digest";
 import { assertRealm, authFailureAnswer, type HttpAnswer, TokenGateError } from "./errors";
@@ -15,6 +16,8 @@ export interface CredentialInput {
   readonly queryToken?: string | readonly string[] | null | undefined;
   /** The client's address, for limits on failed attempts. */
   readonly clientAddress?: string | undefined;
+  /** The raw `X-Forwarded-For`, believed only when `clientAddress` is a trusted proxy. */
+  readonly forwardedFor?: string | readonly string[] | null | undefined;
 }
 
 /** The outcome of a rate-limit check: headers go on every authenticated response. */
@@ -51,6 +54,8 @@ export interface VerifierConfig {
   readonly usage?: UsageRecorder | undefined;
   readonly limiter?: RateLimiter | undefined;
   readonly failureLimiter?: FailureLimiter | undefined;
+  /** Proxies whose `X-Forwarded-For` names the client; without them the socket's peer is the client. */
+  readonly trustedProxies?: TrustedProxies | undefined;
   /** Retry-After, in seconds, on a 503 when the store cannot be reached. */
   readonly unavailableRetryAfter?: number | undefined;
 }
@@ -99,7 +104,7 @@ export class TokenVerifier {
 
     const { clock, failureLimiter } = this.#config;
     const now = clock();
-    const address = input.clientAddress;
+    const address = clientAddressFrom(input.clientAddress, input.forwardedFor, this.#config.trustedProxies);
     if (failureLimiter && address !== undefined) {
       const wait = await failureLimiter.blocked(address, now);
       if (wait !== null) {

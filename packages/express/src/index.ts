@@ -53,6 +53,7 @@ export function tokengate(
           authorization: authorizationFromRawHeaders(req.rawHeaders),
           queryToken: queryTokenInput(resolved, req.originalUrl),
           clientAddress: req.socket.remoteAddress,
+          forwardedFor: req.headers["x-forwarded-for"],
         }),
         req.auth,
       );

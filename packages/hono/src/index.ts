@@ -57,6 +57,7 @@ export function tokengate(
         authorization: c.req.raw.headers.get("authorization"),
         queryToken: queryTokenInput(resolved, c.req.url),
         clientAddress: address(c),
+        forwardedFor: c.req.raw.headers.get("x-forwarded-for"),
       }),
       c.get("auth"),
     );

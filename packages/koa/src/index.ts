@@ -48,6 +48,7 @@ export function tokengate(gate: TokenGate | TokenGateOptions, options: Middlewar
         authorization: authorizationFromRawHeaders(ctx.req.rawHeaders),
         queryToken: queryTokenInput(resolved, ctx.originalUrl),
         clientAddress: ctx.req.socket.remoteAddress,
+        forwardedFor: ctx.req.headers["x-forwarded-for"],
       }),
       ctx.state.auth,
     );
