@@ -106,7 +106,13 @@ export class TokenVerifier {
     const now = clock();
     const address = clientAddressFrom(input.clientAddress, input.forwardedFor, this.#config.trustedProxies);
     if (failureLimiter && address !== undefined) {
-      const wait = await failureLimiter.blocked(address, now);
+      let wait: number | null;
+      try {
+        wait = await failureLimiter.blocked(address, now);
+      } catch (cause) {
+        // The limiter's store is down and its policy is to fail closed: a server fault, so 503.
+        return this.#failWith(new TokenGateError("store_unavailable", { cause, retryAfter: 1 }));
+      }
       if (wait !== null) {
         return this.#failWith(
           new TokenGateError("rate_limited", { message: "Too many failed attempts", retryAfter: wait }),
