@@ -144,6 +144,9 @@ export function bearerChallenge(realm: string, error: TokenGateError): string {
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
+// RFC 9110 §10.2.3: delay-seconds is 1*DIGIT, so never negative and never a fraction.
+const retryAfterSeconds = (seconds: number) => String(Math.max(0, Math.ceil(seconds)));
+
 /** The JSON body every failure carries: `{ error, message }`, plus `issues` for validation. */
 export function errorBody(error: TokenGateError): string {
   const body: { error: string; message: string; issues?: readonly FieldIssue[]; scope?: string } = {
@@ -165,15 +168,14 @@ export function authFailureAnswer(error: TokenGateError, realm: string): HttpAns
   if (error.status === 401 || error.status === 403 || error.status === 400) {
     headers["www-authenticate"] = bearerChallenge(realm, error);
   }
-  if (error.retryAfter !== undefined)
-    headers["retry-after"] = String(Math.max(0, Math.ceil(error.retryAfter)));
+  if (error.retryAfter !== undefined) headers["retry-after"] = retryAfterSeconds(error.retryAfter);
   return { status: error.status, headers, body: errorBody(error) };
 }
 
 /** The answer for the admin router: the same body, no bearer challenge (it uses the app's session). */
 export function adminFailureAnswer(error: TokenGateError): HttpAnswer {
   const headers: Record<string, string> = { "content-type": JSON_TYPE, "cache-control": "no-store" };
-  if (error.retryAfter !== undefined) headers["retry-after"] = String(Math.ceil(error.retryAfter));
+  if (error.retryAfter !== undefined) headers["retry-after"] = retryAfterSeconds(error.retryAfter);
   return { status: error.status, headers, body: errorBody(error) };
 }
 
