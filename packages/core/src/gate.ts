@@ -15,7 +15,7 @@ import type {
   TeamRole,
   TokenStore,
 } from "./types";
-import { BatchedUsageRecorder, type UsageRecorder } from "./usage";
+import { BatchedUsageRecorder, type UsageReader, type UsageRecorder } from "./usage";
 import { type FailureLimiter, type RateLimiter, TokenVerifier } from "./verify";
 
 export interface TokenGateOptions {
@@ -50,6 +50,8 @@ export interface TokenGateOptions {
    * client is the socket's peer, so a client cannot pick the address its failures count against.
    */
   trustedProxies?: readonly string[];
+  /** Per-token usage counts shown in the admin list, e.g. the `TokenRateLimiter`. */
+  usageReader?: UsageReader;
 }
 
 /** The assembled suite: one verifier for the middlewares, one service and admin for the routers. */
@@ -129,6 +131,7 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     cache,
     teamTokenRoles,
     allowedScopes: options.allowedScopes,
+    usageReader: options.usageReader,
   });
   return {
     [GATE]: true,

@@ -48,7 +48,12 @@ export * from "./schemas";
 export { TokenService, type TokenServiceConfig } from "./service";
 export { checksumTokenFormat, documensoTokenFormat, randomString, type TokenFormat } from "./token-format";
 export type * from "./types";
-export { BatchedUsageRecorder, type UsageRecorder } from "./usage";
+export {
+  BatchedUsageRecorder,
+  type TokenUsageCounts,
+  type UsageReader,
+  type UsageRecorder,
+} from "./usage";
 export { fieldError, fieldIssues, parseOrFail } from "./validation";
 export {
   type CredentialInput,

@@ -69,6 +69,14 @@ export const ApiTokenSummarySchema = z.object({
   createdBy: z.number().int().nullable(),
   scopes: z.array(z.string()),
   replacedById: z.number().int().nullable(),
+  usage: z
+    .object({
+      requests: z.number().int(),
+      rateLimited: z.number().int(),
+      lastUsedAt: z.iso.datetime().nullable(),
+    })
+    .optional()
+    .meta({ description: "Counted by the rate limiter's store, when the deployment has one" }),
 });
 export type ApiTokenSummary = z.infer<typeof ApiTokenSummarySchema>;
 

@@ -12,6 +12,7 @@ import {
 } from "./schemas";
 import type { TokenFormat } from "./token-format";
 import type { CredentialCache, Directory, Principal, TeamRole, TokenRecord, TokenStore } from "./types";
+import type { UsageReader } from "./usage";
 import { fieldError, parseOrFail } from "./validation";
 
 export interface TokenServiceConfig {
@@ -26,6 +27,8 @@ export interface TokenServiceConfig {
   readonly teamTokenRoles: readonly TeamRole[];
   /** When set, the only scopes a token may carry. */
   readonly allowedScopes?: readonly string[] | undefined;
+  /** Per-token usage counts for the list. */
+  readonly usageReader?: UsageReader | undefined;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -136,7 +139,24 @@ export class TokenService {
       tokens = await this.#c.store.listByUser(filter.userId);
     }
     const now = this.#c.clock();
-    return ok(tokens.map((t) => this.summarize(t, now)));
+    const summaries = tokens.map((t) => this.summarize(t, now));
+    const reader = this.#c.usageReader;
+    if (reader && summaries.length > 0) {
+      try {
+        const counts = await reader.counts(summaries.map((s) => s.id));
+        for (const summary of summaries) {
+          const c = counts.get(summary.id);
+          summary.usage = {
+            requests: c?.requests ?? 0,
+            rateLimited: c?.rateLimited ?? 0,
+            lastUsedAt: iso(c?.lastUsedAt ?? null),
+          };
+        }
+      } catch {
+        // Usage is extra: a list without it beats no list while the counter store is down.
+      }
+    }
+    return ok(summaries);
   }
 
   /** Revokes a token: gone from the store, then from every cache tier and instance, then answered. */

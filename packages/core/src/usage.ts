@@ -1,6 +1,20 @@
 import { describeCause, type Logger } from "./logger";
 import type { TokenStore } from "./types";
 
+/** Counts of one token's use, kept outside the store (by the rate limiter's store). */
+export interface TokenUsageCounts {
+  /** Requests that passed authentication and every limit. */
+  readonly requests: number;
+  /** Requests refused with 429. */
+  readonly rateLimited?: number;
+  readonly lastUsedAt?: Date | null;
+}
+
+/** Reads per-token usage for the admin list, e.g. `TokenRateLimiter` from `@tokengate/redis`. */
+export interface UsageReader {
+  counts(tokenIds: readonly number[]): Promise<ReadonlyMap<number, TokenUsageCounts>>;
+}
+
 /** Records that a token was used. Called on the request path, so it must not wait on I/O. */
 export interface UsageRecorder {
   touch(tokenId: number, at: Date): void;
