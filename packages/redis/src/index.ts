@@ -1,0 +1,22 @@
+export { decodeCredential, encodeCredential } from "./credential-codec";
+export {
+  type DataVersionSource,
+  type InvalidationMessage,
+  type InvalidationSink,
+  type InvalidationTransport,
+  localInvalidation,
+  type SqliteDataVersionOptions,
+  sqliteDataVersionInvalidation,
+} from "./invalidation";
+export { type PostgresInvalidationOptions, postgresInvalidation } from "./postgres-channel";
+export {
+  RedisInvalidationChannel,
+  type RedisInvalidationChannelOptions,
+  redisInvalidation,
+} from "./redis-channel";
+export {
+  type LruTierOptions,
+  type TieredCacheOptions,
+  type TieredCredentialCache,
+  tieredCache,
+} from "./tiered-cache";

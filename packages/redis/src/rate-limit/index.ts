@@ -1,0 +1,8 @@
+export { FailedAuthLimiter, type FailedAuthLimiterOptions } from "./failure-limiter";
+export type { LimitState } from "./gcra";
+export type { HeaderPolicy } from "./headers";
+export type { ApplyOptions, LimitCheck, LimitOutcome, LimitStore, TokenUsage } from "./limit-store";
+export { MemoryLimitStore } from "./memory-store";
+export { MONTHLY_POLICY, type RateLimitWindow, type TeamLimits } from "./policy";
+export { type RedisErrorPolicy, RedisLimitStore, type RedisLimitStoreOptions } from "./redis-store";
+export { TokenRateLimiter, type TokenRateLimiterOptions } from "./token-limiter";

@@ -1,0 +1,53 @@
+import type { LimitState } from "./gcra";
+
+/** One limit to check for a request. Keys are logical; each store adds its own prefix. */
+export type LimitCheck =
+  | {
+      /** GCRA: `limit` requests per `windowMs`, with a burst of `limit`. */
+      readonly kind: "rate";
+      readonly key: string;
+      readonly limit: number;
+      readonly windowMs: number;
+    }
+  | {
+      /** A counter that lives until the end of its period (the monthly quota). */
+      readonly kind: "quota";
+      readonly key: string;
+      readonly limit: number;
+      readonly periodEndsInMs: number;
+    };
+
+/** The verdict on a whole request: allowed only when every limit allows it. */
+export interface LimitOutcome {
+  readonly allowed: boolean;
+  /** One state per check, in the order of the checks. */
+  readonly states: readonly LimitState[];
+}
+
+export interface ApplyOptions {
+  /** Only look: nothing is counted (the failure limiter asks "is this address blocked?"). */
+  readonly dryRun?: boolean;
+  /** Count the request in this token's usage: `requests` when allowed, `rateLimited` when not. */
+  readonly usageTokenId?: number;
+}
+
+/** What a token has done, as the admin list shows it. */
+export interface TokenUsage {
+  /** Requests that passed every limit. */
+  readonly requests: number;
+  /** Requests refused with 429. */
+  readonly rateLimited: number;
+  /** The last request that passed, by the limiter's clock. */
+  readonly lastUsedAt: Date | null;
+}
+
+/**
+ * Where limit state lives. `apply` is all-or-nothing: when any check refuses, no check counts the
+ * request, so a refused request never spends quota.
+ */
+export interface LimitStore {
+  readonly name: string;
+  apply(checks: readonly LimitCheck[], nowMs: number, options?: ApplyOptions): Promise<LimitOutcome>;
+  /** Usage per token id; ids never seen are absent. */
+  usage(tokenIds: readonly number[]): Promise<Map<number, TokenUsage>>;
+}
