@@ -1,3 +1,5 @@
+import { isPageAsset, pageAssetAnswer, type SessionDirectory, sessionAnswer } from "./admin-page/answers";
+import { isCrossOriginRequest } from "./admin-page/cross-site";
 import { adminFailureAnswer, type HttpAnswer, jsonAnswer, TokenGateError } from "./errors";
 import type { Result } from "./result";
 import { ListApiTokensQuerySchema, TokenIdParamSchema } from "./schemas";
@@ -10,9 +12,18 @@ export const ADMIN_ROUTES = [
   { method: "GET", path: "/", operation: "list" },
   { method: "DELETE", path: "/:id", operation: "delete" },
   { method: "POST", path: "/:id/rotate", operation: "rotate" },
+  { method: "GET", path: "/session", operation: "session" },
+  { method: "GET", path: "/ui", operation: "page" },
+  { method: "GET", path: "/ui/app.js", operation: "pageScript" },
+  { method: "GET", path: "/ui/app.css", operation: "pageStyle" },
 ] as const;
 
 export type AdminOperation = (typeof ADMIN_ROUTES)[number]["operation"];
+
+// Every other operation changes state, and is refused when a browser sends it from another origin.
+const READ_ONLY: ReadonlySet<AdminOperation> = new Set(
+  ADMIN_ROUTES.filter((route) => route.method === "GET").map((route) => route.operation),
+);
 
 /** A request body as the framework has it: not read, raw text, or already parsed by the app. */
 export type AdminBody =
@@ -20,6 +31,18 @@ export type AdminBody =
   | { readonly kind: "text"; readonly text: string }
   | { readonly kind: "parsed"; readonly value: unknown }
   | { readonly kind: "too_large" };
+
+/** Per-router settings, given once when the router is mounted. */
+export interface AdminRouterSettings {
+  /** Serve the token management page at `<mount>/ui`. Default false. */
+  readonly page?: boolean | undefined;
+  /**
+   * The `WWW-Authenticate` value the router's 401s carry, for apps whose session is HTTP
+   * authentication (the demo's `Basic realm="tokengate demo"`), so a browser asks the user to
+   * sign in. Apps with a session cookie leave it unset.
+   */
+  readonly sessionChallenge?: string | undefined;
+}
 
 export interface AdminCall {
   readonly operation: AdminOperation;
@@ -30,6 +53,13 @@ export interface AdminCall {
   readonly body: AdminBody;
   /** The signed-in user, as the application's `getActor` hook answered; null when signed out. */
   readonly actorUserId: number | null;
+  /** The `Origin` header: checked on every state-changing call, against cross-site forgery. */
+  readonly origin?: string | undefined;
+  /** The `Host` header: the origin `origin` must match. */
+  readonly host?: string | undefined;
+  /** The `Sec-Fetch-Site` header a browser adds. */
+  readonly secFetchSite?: string | undefined;
+  readonly settings?: AdminRouterSettings | undefined;
 }
 
 /** The largest body the admin router reads. Its requests are a few hundred bytes. */
@@ -64,11 +94,18 @@ function readJson(call: AdminCall): Result<unknown> {
  * Adapters only read the request into an `AdminCall` and write the `HttpAnswer` back.
  */
 export class TokenAdmin {
-  constructor(private readonly service: TokenService) {}
+  /** @param people the directory and team roles, for the page's `GET /session`. */
+  constructor(
+    private readonly service: TokenService,
+    private readonly people?: SessionDirectory,
+  ) {}
 
   async handle(call: AdminCall): Promise<HttpAnswer> {
     try {
-      return await this.#dispatch(call);
+      const answer = await this.#dispatch(call);
+      const challenge = call.settings?.sessionChallenge;
+      if (answer.status !== 401 || !challenge) return answer;
+      return { ...answer, headers: { ...answer.headers, "www-authenticate": challenge } };
     } catch {
       // A store failure is the server's fault: 503, and no internals in the body.
       return adminFailureAnswer(new TokenGateError("store_unavailable", { retryAfter: 5 }));
@@ -76,6 +113,11 @@ export class TokenAdmin {
   }
 
   async #dispatch(call: AdminCall): Promise<HttpAnswer> {
+    // The page's files are the same for everyone: the page itself explains a signed-out session.
+    if (isPageAsset(call.operation)) return pageAssetAnswer(call.operation, call.settings?.page === true);
+    if (!READ_ONLY.has(call.operation) && isCrossOriginRequest(call)) {
+      return adminFailureAnswer(new TokenGateError("csrf_rejected"));
+    }
     if (call.actorUserId === null) return adminFailureAnswer(new TokenGateError("unauthenticated"));
     const principal = { kind: "user", userId: call.actorUserId } as const;
 
@@ -107,6 +149,8 @@ export class TokenAdmin {
         const deleted = await this.service.delete(principal, id.value);
         return deleted.ok ? NO_CONTENT : adminFailureAnswer(deleted.error);
       }
+      case "session":
+        return sessionAnswer(call.actorUserId, this.people);
       case "rotate": {
         const id = parseOrFail(TokenIdParamSchema, call.id, "id");
         if (!id.ok) return adminFailureAnswer(id.error);

@@ -137,7 +137,7 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     [GATE]: true,
     verifier,
     service,
-    admin: new TokenAdmin(service),
+    admin: new TokenAdmin(service, { directory, teamTokenRoles }),
     store,
     directory,
     cache,

@@ -4,8 +4,10 @@ export {
   type AdminBody,
   type AdminCall,
   type AdminOperation,
+  type AdminRouterSettings,
   TokenAdmin,
 } from "./admin";
+export { type AdminSession, isCrossOriginRequest } from "./admin-page";
 export {
   type AuthorizationInput,
   accessTokensFromUrl,

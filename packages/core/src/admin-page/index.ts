@@ -1,0 +1,2 @@
+export type { AdminSession } from "./answers";
+export { isCrossOriginRequest, type RequestOrigin } from "./cross-site";
