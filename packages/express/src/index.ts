@@ -6,6 +6,7 @@ import {
   ADMIN_BODY_LIMIT,
   ADMIN_ROUTES,
   type AdminBody,
+  type AdminRouterSettings,
   type AuthIdentity,
   authorizationFromRawHeaders,
   createAuthDecider,
@@ -67,7 +68,7 @@ export function tokengate(
   };
 }
 
-export interface TokenAdminRouterOptions {
+export interface TokenAdminRouterOptions extends AdminRouterSettings {
   /** The application's own session: who is signed in? Return null when nobody is. */
   getActor(req: Request): Actor | Promise<Actor>;
 }
@@ -102,6 +103,10 @@ export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptio
           contentType: req.headers["content-type"],
           body,
           actorUserId: actor?.userId ?? null,
+          origin: req.headers.origin,
+          host: req.headers.host,
+          secFetchSite: req.get("sec-fetch-site"),
+          settings: options,
         });
         send(res, answer);
       } catch (error) {

@@ -6,6 +6,7 @@ import {
   ADMIN_BODY_LIMIT,
   ADMIN_ROUTES,
   type AdminBody,
+  type AdminRouterSettings,
   type AuthIdentity,
   createAuthDecider,
   type HttpAnswer,
@@ -68,7 +69,7 @@ export function tokengate(
   };
 }
 
-export interface TokenAdminRouterOptions {
+export interface TokenAdminRouterOptions extends AdminRouterSettings {
   /** The application's own session: who is signed in? Return null when nobody is. */
   getActor(c: Context): Actor | Promise<Actor>;
 }
@@ -103,6 +104,10 @@ export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptio
           contentType: c.req.header("content-type"),
           body,
           actorUserId: actor?.userId ?? null,
+          origin: c.req.header("origin"),
+          host: c.req.header("host"),
+          secFetchSite: c.req.header("sec-fetch-site"),
+          settings: options,
         }),
       );
     });

@@ -7,6 +7,7 @@ import {
   ADMIN_BODY_LIMIT,
   ADMIN_ROUTES,
   type AdminBody,
+  type AdminRouterSettings,
   type AuthIdentity,
   authorizationFromRawHeaders,
   createAuthDecider,
@@ -59,7 +60,7 @@ export function tokengate(gate: TokenGate | TokenGateOptions, options: Middlewar
   };
 }
 
-export interface TokenAdminRouterOptions {
+export interface TokenAdminRouterOptions extends AdminRouterSettings {
   /** Where the router answers, e.g. "/api-tokens". */
   prefix: string;
   /** The application's own session: who is signed in? Return null when nobody is. */
@@ -100,6 +101,10 @@ export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptio
           contentType: ctx.get("content-type") || undefined,
           body,
           actorUserId: actor?.userId ?? null,
+          origin: ctx.get("origin") || undefined,
+          host: ctx.get("host") || undefined,
+          secFetchSite: ctx.get("sec-fetch-site") || undefined,
+          settings: options,
         }),
       );
     });
