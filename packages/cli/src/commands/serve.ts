@@ -2,7 +2,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@tokengate/core";
 import { createDemoListener, type DemoFramework } from "../demo/listener";
-import { curlBaseUrl, DEMO_TEAMS, DEMO_USERS, demoInstructions, seedDemoDirectory } from "../demo/setup";
+import {
+  curlBaseUrl,
+  DEMO_ADMIN_PATH,
+  DEMO_TEAMS,
+  DEMO_USERS,
+  demoInstructions,
+  seedDemoDirectory,
+} from "../demo/setup";
 import { openGate } from "../open-gate";
 import { describeLocation } from "../open-store";
 
@@ -70,6 +77,7 @@ export async function startDemo(options: ServeOptions): Promise<RunningDemo> {
       `store: ${describeLocation(opened.location)}${seeded ? " (seeded the demo users and teams)" : ""}`,
       `cache: ${options.redisUrl ? "redis" : "none (every request reads the store)"}`,
       `logins: ${users.join("; ")}`,
+      `token page: ${url}${DEMO_ADMIN_PATH}/ui (open it in a browser and sign in with a login above)`,
       "",
       demoInstructions(url),
       "",

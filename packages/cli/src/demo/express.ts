@@ -1,7 +1,14 @@
 import type { TokenGate } from "@tokengate/core";
 import { tokenAdminRouter, tokengate } from "@tokengate/express";
 import express, { type Express } from "express";
-import { DEMO_ADMIN_PATH, DEMO_ME_PATH, demoActorFromAuthorization, indexBody, meBody } from "./setup";
+import {
+  DEMO_ADMIN_PATH,
+  DEMO_ADMIN_SETTINGS,
+  DEMO_ME_PATH,
+  demoActorFromAuthorization,
+  indexBody,
+  meBody,
+} from "./setup";
 
 /** The demo API on Express: the admin router behind the demo session, `/api/*` behind tokengate. */
 export function createExpressDemo(gate: TokenGate): Express {
@@ -12,7 +19,10 @@ export function createExpressDemo(gate: TokenGate): Express {
   });
   app.use(
     DEMO_ADMIN_PATH,
-    tokenAdminRouter(gate, { getActor: (req) => demoActorFromAuthorization(req.headers.authorization) }),
+    tokenAdminRouter(gate, {
+      ...DEMO_ADMIN_SETTINGS,
+      getActor: (req) => demoActorFromAuthorization(req.headers.authorization),
+    }),
   );
   app.use("/api", tokengate(gate));
   app.get(DEMO_ME_PATH, (req, res) => {

@@ -1,7 +1,14 @@
 import type { TokenGate } from "@tokengate/core";
 import { type TokenGateEnv, tokenAdminRouter, tokengate } from "@tokengate/hono";
 import { Hono } from "hono";
-import { DEMO_ADMIN_PATH, DEMO_ME_PATH, demoActorFromAuthorization, indexBody, meBody } from "./setup";
+import {
+  DEMO_ADMIN_PATH,
+  DEMO_ADMIN_SETTINGS,
+  DEMO_ME_PATH,
+  demoActorFromAuthorization,
+  indexBody,
+  meBody,
+} from "./setup";
 
 /** The demo API on Hono: the admin router behind the demo session, `/api/*` behind tokengate. */
 export function createHonoDemo(gate: TokenGate): Hono<TokenGateEnv> {
@@ -9,7 +16,10 @@ export function createHonoDemo(gate: TokenGate): Hono<TokenGateEnv> {
   app.get("/", (c) => c.json(indexBody()));
   app.route(
     DEMO_ADMIN_PATH,
-    tokenAdminRouter(gate, { getActor: (c) => demoActorFromAuthorization(c.req.header("authorization")) }),
+    tokenAdminRouter(gate, {
+      ...DEMO_ADMIN_SETTINGS,
+      getActor: (c) => demoActorFromAuthorization(c.req.header("authorization")),
+    }),
   );
   app.use("/api/*", tokengate(gate));
   app.get(DEMO_ME_PATH, (c) => c.json(meBody(c.get("auth")!)));

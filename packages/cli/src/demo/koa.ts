@@ -2,13 +2,21 @@ import Router from "@koa/router";
 import type { TokenGate } from "@tokengate/core";
 import { tokenAdminRouter, tokengate } from "@tokengate/koa";
 import Koa from "koa";
-import { DEMO_ADMIN_PATH, DEMO_ME_PATH, demoActorFromAuthorization, indexBody, meBody } from "./setup";
+import {
+  DEMO_ADMIN_PATH,
+  DEMO_ADMIN_SETTINGS,
+  DEMO_ME_PATH,
+  demoActorFromAuthorization,
+  indexBody,
+  meBody,
+} from "./setup";
 
 /** The demo API on Koa: the admin router behind the demo session, `/api/*` behind tokengate. */
 export function createKoaDemo(gate: TokenGate): Koa {
   const app = new Koa();
   app.use(
     tokenAdminRouter(gate, {
+      ...DEMO_ADMIN_SETTINGS,
       prefix: DEMO_ADMIN_PATH,
       getActor: (ctx) => demoActorFromAuthorization(ctx.get("authorization")),
     }),

@@ -38,6 +38,14 @@ export const DEMO_TEAMS = [
 /** Where the demo mounts things. */
 export const DEMO_ADMIN_PATH = "/api-tokens";
 export const DEMO_ME_PATH = "/api/v1/me";
+/**
+ * The demo's admin router serves the token page, and challenges with HTTP Basic so a browser
+ * asks for a demo login.
+ */
+export const DEMO_ADMIN_SETTINGS = {
+  page: true,
+  sessionChallenge: 'Basic realm="tokengate demo", charset="UTF-8"',
+};
 
 /**
  * Seeds the demo users and teams unless the directory already has them (first start only, so a
@@ -102,6 +110,7 @@ export function indexBody(): Record<string, string> {
   return {
     name: "tokengate demo",
     admin: `${DEMO_ADMIN_PATH} (HTTP Basic: alice:alice-demo, bob:bob-demo)`,
+    page: `${DEMO_ADMIN_PATH}/ui (manage tokens in a browser; sign in as alice / alice-demo)`,
     protected: `${DEMO_ME_PATH} (Authorization: Bearer <token>)`,
   };
 }
