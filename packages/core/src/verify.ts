@@ -71,6 +71,9 @@ export class TokenVerifier {
   readonly realm: string;
   readonly #config: VerifierConfig;
   readonly #storeLog: OnceLog;
+  readonly #limiterLog: OnceLog;
+  readonly #failureLimiterLog: OnceLog;
+  readonly #failureRecordLog: OnceLog;
   readonly #answers = new Map<string, { error: TokenGateError; answer: HttpAnswer }>();
 
   constructor(config: VerifierConfig) {
@@ -79,6 +82,10 @@ export class TokenVerifier {
     this.realm = assertRealm(config.realm);
     this.#config = config;
     this.#storeLog = new OnceLog(config.logger, "token store");
+    this.#limiterLog = new OnceLog(config.logger, "rate limiter");
+    this.#failureLimiterLog = new OnceLog(config.logger, "failure limiter");
+    // Its own log: a limiter that answers reads but loses writes would otherwise flap one log.
+    this.#failureRecordLog = new OnceLog(config.logger, "failure limiter (recording failures)");
   }
 
   /** The fixed failures are built once: most of their answers never change. */
@@ -109,7 +116,9 @@ export class TokenVerifier {
       let wait: number | null;
       try {
         wait = await failureLimiter.blocked(address, now);
+        this.#failureLimiterLog.recover();
       } catch (cause) {
+        this.#failureLimiterLog.fail(cause);
         // The limiter's store is down and its policy is to fail closed: a server fault, so 503.
         return this.#failWith(new TokenGateError("store_unavailable", { cause, retryAfter: 1 }));
       }
@@ -122,7 +131,14 @@ export class TokenVerifier {
 
     const outcome = await this.#check(parsed.token, now);
     if (!outcome.ok && failureLimiter && address !== undefined && outcome.error.status === 401) {
-      await failureLimiter.recordFailure(address, now);
+      try {
+        await failureLimiter.recordFailure(address, now);
+        this.#failureRecordLog.recover();
+      } catch (cause) {
+        // The request is refused either way: a count that could not be written must not turn
+        // its 401 into an exception (a 500, or an unhandled rejection in a bare adapter).
+        this.#failureRecordLog.fail(cause);
+      }
     }
     return outcome;
   }
@@ -186,7 +202,10 @@ export class TokenVerifier {
       let decision: RateLimitDecision;
       try {
         decision = await limiter.consume(identity, now);
+        this.#limiterLog.recover();
       } catch (cause) {
+        // Every request is refused while the limiter is down: say so once, not per request.
+        this.#limiterLog.fail(cause);
         return this.#failWith(new TokenGateError("store_unavailable", { cause, retryAfter: 1 }));
       }
       if (!decision.allowed) {
