@@ -39,32 +39,36 @@ export function aheadUnits(tat: ArrivalTime | null, limit: number, nowMs: number
   return Math.max(ahead, 0);
 }
 
-/** The GCRA verdict for one more request, from how far the TAT lies ahead of now. */
+/**
+ * The GCRA verdict for one more request, from how far the TAT lies ahead of now: whether it
+ * conforms, the state if it is counted (`after`) and the state if it is not (`before`: the whole
+ * request was refused, by this limit or another, and spends nothing).
+ */
 export function rateVerdict(
   ahead: number,
   limit: number,
   windowMs: number,
-): { readonly conforms: boolean; readonly state: LimitState; readonly nextAhead: number } {
+): {
+  readonly conforms: boolean;
+  readonly nextAhead: number;
+  readonly after: LimitState;
+  readonly before: LimitState;
+} {
   const capacity = windowMs * limit;
   const next = ahead + windowMs;
-  if (next <= capacity) {
-    return {
-      conforms: true,
-      nextAhead: next,
-      state: {
-        remaining: Math.floor((capacity - next) / windowMs),
-        resetMs: Math.ceil(next / limit),
-        waitMs: 0,
-      },
-    };
-  }
+  const conforms = next <= capacity;
   return {
-    conforms: false,
-    nextAhead: ahead,
-    state: {
+    conforms,
+    nextAhead: next,
+    after: {
+      remaining: Math.floor((capacity - next) / windowMs),
+      resetMs: Math.ceil(next / limit),
+      waitMs: 0,
+    },
+    before: {
       remaining: Math.floor((capacity - ahead) / windowMs),
       resetMs: Math.ceil(ahead / limit),
-      waitMs: Math.ceil((next - capacity) / limit),
+      waitMs: conforms ? 0 : Math.ceil((next - capacity) / limit),
     },
   };
 }
@@ -80,12 +84,15 @@ export function quotaVerdict(
   used: number,
   limit: number,
   periodEndsInMs: number,
-): { readonly conforms: boolean; readonly state: LimitState } {
-  if (used + 1 <= limit) {
-    return { conforms: true, state: { remaining: limit - used - 1, resetMs: periodEndsInMs, waitMs: 0 } };
-  }
+): { readonly conforms: boolean; readonly after: LimitState; readonly before: LimitState } {
+  const conforms = used + 1 <= limit;
   return {
-    conforms: false,
-    state: { remaining: Math.max(0, limit - used), resetMs: periodEndsInMs, waitMs: periodEndsInMs },
+    conforms,
+    after: { remaining: limit - used - 1, resetMs: periodEndsInMs, waitMs: 0 },
+    before: {
+      remaining: Math.max(0, limit - used),
+      resetMs: periodEndsInMs,
+      waitMs: conforms ? 0 : periodEndsInMs,
+    },
   };
 }

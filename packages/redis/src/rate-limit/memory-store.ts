@@ -28,27 +28,22 @@ export class MemoryLimitStore implements LimitStore {
     options: ApplyOptions = {},
   ): Promise<LimitOutcome> {
     this.#maybeSweep(nowMs);
-    const states: LimitState[] = [];
+    const after: LimitState[] = [];
+    const before: LimitState[] = [];
     const nextAheads: number[] = [];
     let allowed = true;
     for (const check of checks) {
       const entry = this.#live(check.key, nowMs);
-      if (check.kind === "rate") {
-        const verdict = rateVerdict(
-          aheadUnits(entry?.tat ?? null, check.limit, nowMs),
-          check.limit,
-          check.windowMs,
-        );
-        if (!verdict.conforms) allowed = false;
-        states.push(verdict.state);
-        nextAheads.push(verdict.nextAhead);
-      } else {
-        const verdict = quotaVerdict(entry?.count ?? 0, check.limit, check.periodEndsInMs);
-        if (!verdict.conforms) allowed = false;
-        states.push(verdict.state);
-        nextAheads.push(0);
-      }
+      const verdict =
+        check.kind === "rate"
+          ? rateVerdict(aheadUnits(entry?.tat ?? null, check.limit, nowMs), check.limit, check.windowMs)
+          : { ...quotaVerdict(entry?.count ?? 0, check.limit, check.periodEndsInMs), nextAhead: 0 };
+      if (!verdict.conforms) allowed = false;
+      after.push(verdict.after);
+      before.push(verdict.before);
+      nextAheads.push(verdict.nextAhead);
     }
+    const states = allowed ? after : before;
     if (options.dryRun) return { allowed, states };
 
     if (allowed) {

@@ -53,36 +53,34 @@ for i = 1, n do
   if kinds[i] == 'r' then
     local capacity = span * limit
     local nxt = cur + span
-    if nxt <= capacity then
-      remaining = math.floor((capacity - nxt) / span)
-      reset = math.ceil(nxt / limit)
-      wait = 0
-    else
-      remaining = math.floor((capacity - cur) / span)
-      reset = math.ceil(cur / limit)
-      wait = math.ceil((nxt - capacity) / limit)
-    end
     if allowed then
       remaining = math.floor((capacity - nxt) / span)
       reset = math.ceil(nxt / limit)
+      wait = 0
       if not dry then
         local whole = math.floor(nxt / limit)
         local value = string.format('%.0f:%.0f', now + whole, nxt - whole * limit)
         redis.call('SET', KEYS[i], value, 'PX', reset + 1000)
       end
+    else
+      remaining = math.floor((capacity - cur) / span)
+      reset = math.ceil(cur / limit)
+      wait = 0
+      if nxt > capacity then wait = math.ceil((nxt - capacity) / limit) end
     end
   else
-    if cur + 1 <= limit then
+    reset = span
+    if allowed then
       remaining = limit - cur - 1
       wait = 0
+      if not dry then
+        redis.call('INCR', KEYS[i])
+        redis.call('PEXPIRE', KEYS[i], span + 86400000)
+      end
     else
       remaining = math.max(0, limit - cur)
-      wait = span
-    end
-    reset = span
-    if allowed and not dry then
-      redis.call('INCR', KEYS[i])
-      redis.call('PEXPIRE', KEYS[i], span + 86400000)
+      wait = 0
+      if cur + 1 > limit then wait = span end
     end
   end
   reply[#reply + 1] = remaining
