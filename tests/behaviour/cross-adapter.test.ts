@@ -5,7 +5,7 @@
  */
 import { adminApi, failureOf, identityOf, mintedOf } from "./admin-api";
 import { type Client, HARNESSES } from "./harnesses";
-import { createWorld, expectNoSecretLeaks, TEAM, USERS, type World } from "./world";
+import { createWorld, expectNoSecretLeaks, OTHER_TEAM, TEAM, USERS, type World } from "./world";
 
 describe("one gate, every adapter", () => {
   let world: World;
@@ -57,6 +57,18 @@ describe("one gate, every adapter", () => {
 
     expect(await seenByEveryAdapter(old.token)).toEqual(everywhere("401 invalid_token"));
     expect(await seenByEveryAdapter(fresh.token)).toEqual(everywhere(USERS.bob));
+  });
+
+  it("every router reads a repeated teamId filter the same way", async () => {
+    // Alice is an ADMIN of team 10 and not a member of team 20: which value wins decides 200 or 403.
+    const answers = await Promise.all(
+      clients.map(async ({ name, client }) => {
+        const res = await adminApi(client).list(USERS.alice, `?teamId=${OTHER_TEAM}&teamId=${TEAM}`);
+        return [name, `${res.status} ${res.body}`] as const;
+      }),
+    );
+    const first = answers[0]![1];
+    expect(Object.fromEntries(answers)).toEqual(everywhere(first));
   });
 
   it("every router lists the same tokens", async () => {

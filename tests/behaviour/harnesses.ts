@@ -203,7 +203,10 @@ async function fromFetchResponse(res: Response): Promise<BehaviourResponse> {
 
 /** Sends with node:http so repeated header lines reach the server as sent. */
 function viaNodeHttp(port: number, request: BehaviourRequest): Promise<BehaviourResponse> {
-  const raw: string[] = ["host", `127.0.0.1:${port}`, "connection", "close"];
+  // Header lines go out exactly as given, so Host is added only when the test sent none.
+  const raw: string[] = ["connection", "close"];
+  if (!(request.headers ?? []).some(([name]) => name.toLowerCase() === "host"))
+    raw.push("host", `127.0.0.1:${port}`);
   for (const [name, value] of request.headers ?? []) raw.push(name, value);
   const body = request.body === undefined ? undefined : Buffer.from(request.body);
   if (body) raw.push("content-length", String(body.length));

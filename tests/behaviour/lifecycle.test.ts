@@ -414,10 +414,63 @@ describe.each(HARNESSES)("token lifecycle: $name", (harness) => {
       expect(failureOf(res).issues?.map((i) => i.field)).toEqual(["id"]);
     });
 
+    it("a body over 16 KiB is 413 payload_too_large", async () => {
+      const res = await api.create(USERS.alice, { tokenName: "big", padding: "x".repeat(20 * 1024) });
+      expect(res.status).toBe(413);
+      expect(failureOf(res).error).toBe("payload_too_large");
+      expect((await api.list(USERS.alice)).json).toEqual({ tokens: [] });
+    });
+
     it("a bad teamId filter is 400 naming teamId", async () => {
       const res = await api.list(USERS.alice, "?teamId=ten");
       expect(res.status).toBe(400);
       expect(failureOf(res).issues?.map((i) => i.field)).toEqual(["teamId"]);
+    });
+  });
+
+  describe("cross-site requests", () => {
+    const HOST: [string, string] = ["host", "app.example.test"];
+    const send = (method: "POST" | "DELETE", path: string, extra: Array<[string, string]>, body?: unknown) =>
+      client!.send({
+        method,
+        path,
+        headers: [["x-test-user", String(USERS.alice)], ["content-type", "application/json"], HOST, ...extra],
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+
+    it("a state-changing call from another origin is 403 csrf_rejected and changes nothing", async () => {
+      const existing = mintedOf(await api.create(USERS.alice, { tokenName: "existing" }));
+      const evil: [string, string] = ["origin", "https://evil.example"];
+      for (const res of [
+        await send("POST", "/api-tokens", [evil], { tokenName: "forged" }),
+        await send("POST", "/api-tokens", [["sec-fetch-site", "cross-site"]], { tokenName: "forged" }),
+        await send("POST", "/api-tokens", [["origin", "http://app.example.test:8080"]], {
+          tokenName: "forged",
+        }),
+        await send("DELETE", `/api-tokens/${existing.id}`, [evil]),
+        await send("POST", `/api-tokens/${existing.id}/rotate`, [evil], {}),
+      ]) {
+        expect(res.status).toBe(403);
+        expect(failureOf(res).error).toBe("csrf_rejected");
+      }
+      const list = (await api.list(USERS.alice)).json as { tokens: Array<{ id: number }> };
+      expect(list.tokens.map((t) => t.id)).toEqual([existing.id]);
+      expect((await api.use(existing.token)).status).toBe(200);
+    });
+
+    it("a browser call from the same origin goes through", async () => {
+      const res = await send(
+        "POST",
+        "/api-tokens",
+        [
+          ["origin", "http://app.example.test"],
+          ["sec-fetch-site", "same-origin"],
+        ],
+        {
+          tokenName: "from the page",
+        },
+      );
+      expect(res.status).toBe(201);
     });
   });
 

@@ -148,6 +148,26 @@ const CASES: readonly AuthCase[] = [
     query: (fx) => `?access_token=${fx.personal}&access_token=${fx.writer}`,
     expect: malformed,
   },
+  {
+    name: "two Authorization headers whose names differ in case",
+    headers: (fx) => [
+      ["Authorization", `Bearer ${fx.personal}`],
+      ["authorization", `Bearer ${fx.personal}`],
+    ],
+    expect: malformed,
+  },
+  {
+    name: "a Bearer credential behind another scheme in one header",
+    headers: (fx) => authorization(`Basic YWxhZGRpbg==, Bearer ${fx.personal}`),
+    expect: malformed,
+  },
+  {
+    name: "a percent-encoded access_token name and a header together",
+    world: () => ({ allowQueryToken: true }),
+    query: (fx) => `?access%5Ftoken=${fx.personal}`,
+    headers: (fx) => bearer(fx.personal),
+    expect: malformed,
+  },
   // 3. Unknown, wrong shape, revoked
   {
     name: "an unknown token of the right shape",
@@ -288,6 +308,56 @@ const CASES: readonly AuthCase[] = [
     headers: () => bearer("api_0000000000000000"),
     expect: { status: 503, code: "store_unavailable", challenge: null, retryAfter: "5" },
   },
+  // The order: an earlier row wins over a later one.
+  {
+    name: "order: no credentials is answered without the store",
+    arrange: (world) => {
+      world.store.down = true;
+    },
+    expect: unauthorized("missing_credentials", CHALLENGE.bare),
+  },
+  {
+    name: "order: a malformed header is answered without the store",
+    arrange: (world) => {
+      world.store.down = true;
+    },
+    headers: () => authorization("Bearer a b"),
+    expect: malformed,
+  },
+  {
+    name: "order: a wrong-shape token is refused without the store",
+    arrange: (world) => {
+      world.store.down = true;
+    },
+    headers: () => bearer("not-a-tokengate-token"),
+    expect: unauthorized("invalid_token", CHALLENGE.invalidToken),
+  },
+  {
+    name: "order: a disabled owner is reported before expiry",
+    arrange: async (world) => {
+      world.directory.setDisabled(USERS.alice, true);
+      await world.gate.directoryChanged();
+      world.advance(HOUR);
+    },
+    headers: (fx) => bearer(fx.expiring),
+    expect: unauthorized("owner_disabled", CHALLENGE.invalidToken),
+  },
+  {
+    name: "order: expiry is reported before a missing scope",
+    route: ROUTES.scoped,
+    arrange: (world) => world.advance(HOUR),
+    headers: (fx) => bearer(fx.expiring),
+    expect: unauthorized("token_expired", CHALLENGE.expired),
+  },
+  {
+    // DESIGN.md puts the scope check (6) before the rate limit (7): a token that may not use the
+    // route learns that, and the refusal does not spend its budget.
+    name: "order: a missing scope is reported before the rate limit",
+    route: ROUTES.scoped,
+    world: () => ({ rateLimiter: countingRateLimiter(0) }),
+    headers: (fx) => bearer(fx.personal),
+    expect: { status: 403, code: "insufficient_scope", challenge: CHALLENGE.scope },
+  },
   // Accepted forms
   {
     name: "Bearer with a personal token",
@@ -323,6 +393,17 @@ const CASES: readonly AuthCase[] = [
     name: "a query token where the deployment allows it",
     world: () => ({ allowQueryToken: true }),
     query: (fx) => `?access_token=${fx.personal}`,
+    expect: { status: 200, userId: USERS.alice, teamId: null },
+  },
+  {
+    name: "a percent-encoded access_token name where query tokens are allowed",
+    world: () => ({ allowQueryToken: true }),
+    query: (fx) => `?access%5Ftoken=${fx.personal}`,
+    expect: { status: 200, userId: USERS.alice, teamId: null },
+  },
+  {
+    name: "the header name in capitals",
+    headers: (fx) => [["AUTHORIZATION", `Bearer ${fx.personal}`]],
     expect: { status: 200, userId: USERS.alice, teamId: null },
   },
   // Optional (anonymous) mode
