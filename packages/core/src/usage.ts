@@ -31,6 +31,7 @@ export class BatchedUsageRecorder implements UsageRecorder {
   #pending = new Map<number, Date>();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  #closed = false;
 
   constructor(
     private readonly store: Pick<TokenStore, "touchLastUsed">,
@@ -40,13 +41,16 @@ export class BatchedUsageRecorder implements UsageRecorder {
   touch(tokenId: number, at: Date): void {
     const previous = this.#pending.get(tokenId);
     if (!previous || previous < at) this.#pending.set(tokenId, at);
-    if (!this.#timer) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        void this.flush();
-      }, this.options.intervalMs ?? 5_000);
-      this.#timer.unref();
-    }
+    this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.flush();
+    }, this.options.intervalMs ?? 5_000);
+    this.#timer.unref();
   }
 
   flush(): Promise<void> {
@@ -62,6 +66,8 @@ export class BatchedUsageRecorder implements UsageRecorder {
           const newer = this.#pending.get(id);
           if (!newer || newer < at) this.#pending.set(id, at);
         }
+        // Only a touch armed the timer, so on a server gone quiet the retry never came.
+        if (!this.#closed) this.#arm();
         this.options.logger?.warn("last-used times could not be written; will retry", {
           tokens: entries.length,
           cause: describeCause(cause),
@@ -72,6 +78,7 @@ export class BatchedUsageRecorder implements UsageRecorder {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.flush();
