@@ -5,7 +5,15 @@
  */
 import { adminApi, failureOf, identityOf, mintedOf } from "./admin-api";
 import { type Client, HARNESSES } from "./harnesses";
-import { createWorld, expectNoSecretLeaks, OTHER_TEAM, TEAM, USERS, type World } from "./world";
+import {
+  createWorld,
+  expectNoSecretLeaks,
+  expectWellFormedFailures,
+  OTHER_TEAM,
+  TEAM,
+  USERS,
+  type World,
+} from "./world";
 
 describe("one gate, every adapter", () => {
   let world: World;
@@ -21,6 +29,7 @@ describe("one gate, every adapter", () => {
   afterEach(async () => {
     await Promise.all(clients.map(({ client }) => client.close()));
     expectNoSecretLeaks(world);
+    expectWellFormedFailures(world);
   });
 
   /** Whom each adapter's middleware says the token acts as; the status where it refuses. */

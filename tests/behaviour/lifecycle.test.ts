@@ -10,6 +10,7 @@ import {
   createWorld,
   DAY,
   expectNoSecretLeaks,
+  expectWellFormedFailures,
   insertLegacyTeamToken,
   MINUTE,
   OTHER_TEAM,
@@ -52,6 +53,7 @@ describe.each(HARNESSES)("token lifecycle: $name", (harness) => {
     await client?.close();
     client = undefined;
     expectNoSecretLeaks(world);
+    expectWellFormedFailures(world);
   });
 
   describe("create", () => {

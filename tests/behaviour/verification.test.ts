@@ -8,6 +8,7 @@ import {
   countingRateLimiter,
   createWorld,
   expectNoSecretLeaks,
+  expectWellFormedFailures,
   HOUR,
   insertLegacyTeamToken,
   mintToken,
@@ -470,7 +471,10 @@ describe.each(HARNESSES)("verification order and responses: $name", (harness) =>
 
   afterEach(async () => {
     await client?.close();
-    if (world) expectNoSecretLeaks(world);
+    if (world) {
+      expectNoSecretLeaks(world);
+      expectWellFormedFailures(world);
+    }
     client = undefined;
     world = undefined;
   });

@@ -231,3 +231,35 @@ export function expectNoSecretLeaks(world: World): void {
     }
   }
 }
+
+/**
+ * What every failure a world answered must look like, whichever test sent it: a JSON
+ * `{ error, message }` body with a stable code, and on the middleware's 401s a `WWW-Authenticate`
+ * challenge (RFC 9110 §15.5.2).
+ */
+export function expectWellFormedFailures(world: World): void {
+  for (const response of world.responses) {
+    if (response.status < 400) continue;
+    const where = `${response.method} ${response.path} → ${response.status}`;
+    let body: { error?: unknown; message?: unknown } | undefined;
+    try {
+      body = JSON.parse(response.body) as typeof body;
+    } catch {
+      throw new Error(`${where}: the body is not JSON: ${response.body.slice(0, 80)}`);
+    }
+    if (
+      typeof body?.error !== "string" ||
+      !/^[a-z_]+$/.test(body.error) ||
+      typeof body.message !== "string"
+    ) {
+      throw new Error(`${where}: the body is not { error, message }`);
+    }
+    if (!/^application\/json/.test(response.headers["content-type"] ?? "")) {
+      throw new Error(`${where}: the content type is not JSON`);
+    }
+    const middleware = !response.path.startsWith("/api-tokens");
+    if (middleware && response.status === 401 && !response.headers["www-authenticate"]) {
+      throw new Error(`${where}: a 401 without WWW-Authenticate`);
+    }
+  }
+}
