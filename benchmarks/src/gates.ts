@@ -28,9 +28,12 @@ export interface BuiltGate {
 /** Why a flavour cannot be built yet (its package has not landed), or null when it can. */
 export type Pending = { readonly pending: string };
 
-/** What `@tokengate/redis` is expected to export; checked at run time because it may not exist yet. */
+/**
+ * The part of `@tokengate/redis` used here, checked at run time: the package was being written
+ * alongside these benchmarks, and a missing export makes those rows "pending", not a crash.
+ */
 interface RedisModule {
-  tieredCache(options: Record<string, unknown>): CredentialCacheFactory;
+  tieredCache(options: { redis: Redis; prefix: string; lru?: false }): CredentialCacheFactory;
 }
 
 async function loadRedisModule(): Promise<RedisModule | null> {
@@ -86,8 +89,8 @@ export async function buildGate(flavour: GateFlavour, env: GateEnvironment): Pro
   const redis = new Redis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
   const cache = module.tieredCache({
     redis,
-    keyPrefix: env.redisPrefix,
-    ...(flavour === "redis-only" ? { memory: false } : {}),
+    prefix: `${env.redisPrefix}tokengate:`,
+    ...(flavour === "redis-only" ? { lru: false as const } : {}),
   });
   const gate = createTokenGate({
     store: sqlite.store,
@@ -95,6 +98,25 @@ export async function buildGate(flavour: GateFlavour, env: GateEnvironment): Pro
     cache,
     logger: silentLogger,
   });
+  // The LRU is only served once the invalidation channel listens: measure the cache working, not
+  // its first second of start-up.
+  const healthy = (gate.cache as { whenHealthy?: () => Promise<void> } | undefined)?.whenHealthy?.();
+  if (healthy) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("the tiered cache did not become healthy in 10 s")), 10_000);
+    });
+    try {
+      await Promise.race([healthy, timeout]);
+    } catch (error) {
+      await gate.close();
+      redis.disconnect();
+      sqlite.close();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   return {
     gate,
     async close() {

@@ -82,7 +82,7 @@ function parseOptions(argv: readonly string[]): Options {
     quick,
     rounds: number("rounds", quick ? 2 : 5),
     duration: number("duration", quick ? 1 : 10),
-    warmup: number("warmup", quick ? 1 : 3),
+    warmup: number("warmup", quick ? 0.5 : 3),
     connections: number("connections", 10),
     sizes,
     samples: number("samples", quick ? 2_000 : 20_000),
@@ -146,7 +146,9 @@ async function runHttp(options: Options, env: GateEnvironment): Promise<HttpSeri
   };
   // A few at a time: starting twenty TypeScript processes at once on two cores only thrashes.
   log(`starting ${contenders.length} servers`);
+  const startedAt = performance.now();
   for (let i = 0; i < contenders.length; i += 3) await Promise.all(contenders.slice(i, i + 3).map(start));
+  log(`servers up in ${((performance.now() - startedAt) / 1000).toFixed(1)}s`);
 
   try {
     // Idle servers cost nothing, so all stay up and the contenders alternate within every round.

@@ -3,22 +3,13 @@
  * loop. Started by main.ts with `fork`; it answers `GET /hello` on 127.0.0.1, reports its port and
  * the token to send over IPC, and exits (writing its --cpu-prof profile, if asked) on "stop".
  */
-import type { Server } from "node:http";
-import { serve } from "@hono/node-server";
-import { tokengate as expressTokengate } from "@tokengate/express";
-import { tokengate as honoTokengate } from "@tokengate/hono";
-import { tokengate as koaTokengate } from "@tokengate/koa";
+// Libraries are imported where they are used: twenty-one processes start on two cores, and a
+// baseline server has no reason to load better-auth, pg or ioredis.
+import { createServer, type RequestListener, type Server } from "node:http";
 import Database from "better-sqlite3";
-import express from "express";
-import { Hono } from "hono";
-import { bearerAuth } from "hono/bearer-auth";
-import Koa from "koa";
-import passport from "passport";
-import { Strategy as BearerStrategy } from "passport-http-bearer";
-import { betterAuthVerifier } from "./better-auth";
 import type { ContenderKind, ServerReady, ServerSettings } from "./contenders";
 import { HOT_TOKEN, sha512Hex } from "./dataset";
-import { type BuiltGate, buildGate, type GateFlavour, isPending } from "./gates";
+import type { BuiltGate, GateFlavour } from "./gates";
 
 const BODY = { hello: "world" };
 
@@ -64,10 +55,14 @@ type Listening = { server: Server; token: string; close?: () => Promise<void> };
 
 async function honoApp(settings: ServerSettings, gate: BuiltGate | null): Promise<Listening> {
   const { kind } = settings.contender;
+  const [{ Hono }, { serve }] = await Promise.all([import("hono"), import("@hono/node-server")]);
   const app = new Hono();
   let token = HOT_TOKEN;
   let close: (() => Promise<void>) | undefined;
-  if (gate) app.use("/hello", honoTokengate(gate.gate));
+  if (gate) {
+    const { tokengate } = await import("@tokengate/hono");
+    app.use("/hello", tokengate(gate.gate));
+  }
   if (kind === "ideal") {
     const map = loadDigestMap(settings.sqliteFile);
     app.use("/hello", async (c, next) => {
@@ -75,8 +70,12 @@ async function honoApp(settings: ServerSettings, gate: BuiltGate | null): Promis
       await next();
     });
   }
-  if (kind === "hono-bearer-auth") app.use("/hello", bearerAuth({ token: HOT_TOKEN }));
+  if (kind === "hono-bearer-auth") {
+    const { bearerAuth } = await import("hono/bearer-auth");
+    app.use("/hello", bearerAuth({ token: HOT_TOKEN }));
+  }
   if (kind === "better-auth-api-key") {
+    const { betterAuthVerifier } = await import("./better-auth");
     const verifier = await betterAuthVerifier();
     token = verifier.key;
     close = verifier.close;
@@ -94,22 +93,23 @@ async function honoApp(settings: ServerSettings, gate: BuiltGate | null): Promis
   return close ? { server, token, close } : { server, token };
 }
 
-function listen(handler: Parameters<typeof import("node:http").createServer>[1]): Promise<Server> {
-  return import("node:http").then(
-    ({ createServer }) =>
-      new Promise<Server>((resolve) => {
-        const server = createServer(handler);
-        server.listen(0, "127.0.0.1", () => resolve(server));
-      }),
-  );
+function listen(handler: RequestListener): Promise<Server> {
+  return new Promise<Server>((resolve) => {
+    const server = createServer(handler);
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
 }
 
 async function expressApp(settings: ServerSettings, gate: BuiltGate | null): Promise<Listening> {
   const { kind } = settings.contender;
+  const { default: express } = await import("express");
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
-  if (gate) app.use("/hello", expressTokengate(gate.gate));
+  if (gate) {
+    const { tokengate } = await import("@tokengate/express");
+    app.use("/hello", tokengate(gate.gate));
+  }
   if (kind === "ideal") {
     const map = loadDigestMap(settings.sqliteFile);
     app.use("/hello", (req, res, next) => {
@@ -121,6 +121,10 @@ async function expressApp(settings: ServerSettings, gate: BuiltGate | null): Pro
     });
   }
   if (kind === "passport-bearer") {
+    const [{ default: passport }, { Strategy: BearerStrategy }] = await Promise.all([
+      import("passport"),
+      import("passport-http-bearer"),
+    ]);
     const map = loadDigestMap(settings.sqliteFile);
     passport.use(
       new BearerStrategy((token, done) => {
@@ -139,8 +143,12 @@ async function expressApp(settings: ServerSettings, gate: BuiltGate | null): Pro
 
 async function koaApp(settings: ServerSettings, gate: BuiltGate | null): Promise<Listening> {
   const { kind } = settings.contender;
+  const { default: Koa } = await import("koa");
   const app = new Koa();
-  if (gate) app.use(koaTokengate(gate.gate));
+  if (gate) {
+    const { tokengate } = await import("@tokengate/koa");
+    app.use(tokengate(gate.gate));
+  }
   if (kind === "ideal") {
     const map = loadDigestMap(settings.sqliteFile);
     app.use(async (ctx, next) => {
@@ -164,6 +172,7 @@ async function main(): Promise<void> {
   const flavour = FLAVOURS[settings.contender.kind];
   let gate: BuiltGate | null = null;
   if (flavour) {
+    const { buildGate, isPending } = await import("./gates");
     const built = await buildGate(flavour, settings);
     if (isPending(built)) {
       send({ type: "unavailable", reason: `pending: ${built.pending}` });
