@@ -1,0 +1,134 @@
+/**
+ * Keeps requests flowing at app instances with one token and measures, per instance, when it stopped
+ * accepting the token relative to the moment the revocation was answered. All times are this test
+ * process's `performance.now()`, so request times and the revocation's answer share one clock.
+ */
+import { performance } from "node:perf_hooks";
+import { type AppProcess, send } from "./app-fleet";
+
+/** One request as a loop saw it. `status` 0: the connection failed. */
+export interface Exchange {
+  readonly sentAt: number;
+  readonly receivedAt: number;
+  readonly status: number;
+}
+
+/** Loops hammering one instance with one token. */
+export interface RequestLoops {
+  /** How many requests sent after `t` have been answered so far. */
+  answeredSentAfter(t: number): number;
+  /** Stops after the requests in flight finish; resolves with every exchange, in send order. */
+  stop(): Promise<Exchange[]>;
+}
+
+/** Starts `concurrency` sequential request loops at `GET /me` on `app` with `token`. */
+export function startLoops(app: AppProcess, token: string, concurrency = 2): RequestLoops {
+  const exchanges: Exchange[] = [];
+  let running = true;
+  const headers = { authorization: `Bearer ${token}` };
+  const loop = async () => {
+    while (running) {
+      const sentAt = performance.now();
+      let status = 0;
+      try {
+        status = (await send(app.agent, app.port, "GET", "/me", headers)).status;
+      } catch {
+        // Recorded as status 0; a refused connection is neither an acceptance nor a refusal.
+      }
+      exchanges.push({ sentAt, receivedAt: performance.now(), status });
+    }
+  };
+  const loops = Array.from({ length: concurrency }, loop);
+  return {
+    answeredSentAfter: (t) => exchanges.filter((e) => e.sentAt > t).length,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return [...exchanges].sort((a, b) => a.sentAt - b.sentAt);
+    },
+  };
+}
+
+/** What one instance did around one revocation, in ms relative to the revocation's answer (t0). */
+export interface InstanceOutcome {
+  /**
+   * Propagation: when the first refused request after which nothing was accepted was sent, minus
+   * t0, floored at 0. 0 means the instance already refused every request sent after the answer.
+   */
+  readonly propagationMs: number;
+  /** The same moment minus t0, not floored: negative when the instance refused before the answer. */
+  readonly cutoverAfterAnswerMs: number;
+  /** The same moment relative to when the revocation request was sent (never floored). */
+  readonly cutoverAfterDeleteSentMs: number;
+  /** The latest send time of any accepted request, minus t0; null when none was accepted. */
+  readonly lastAcceptedSentMs: number | null;
+  /** Accepted requests sent after t0 + bound: must be none. */
+  readonly acceptedAfterBound: number;
+  /** Requests sent after t0 + bound, so the check above is not vacuous. */
+  readonly sentAfterBound: number;
+  readonly accepted: number;
+  readonly statuses: ReadonlySet<number>;
+}
+
+/**
+ * Judges one instance's exchanges. `deleteSentAt` and `t0` (when the revocation's answer arrived)
+ * are on the same clock as the exchanges.
+ */
+export function outcomeOf(
+  exchanges: readonly Exchange[],
+  deleteSentAt: number,
+  t0: number,
+  boundMs: number,
+): InstanceOutcome {
+  let lastAccepted = -1;
+  exchanges.forEach((e, i) => {
+    if (e.status === 200) lastAccepted = i;
+  });
+  // The first request sent after the last acceptance; with none, the cutover is "now".
+  const cutover = exchanges[lastAccepted + 1]?.sentAt ?? t0;
+  const afterBound = exchanges.filter((e) => e.sentAt > t0 + boundMs);
+  const lastAcceptedSentAt = lastAccepted >= 0 ? exchanges[lastAccepted]!.sentAt : null;
+  return {
+    propagationMs: Math.max(0, cutover - t0),
+    cutoverAfterAnswerMs: cutover - t0,
+    cutoverAfterDeleteSentMs: cutover - deleteSentAt,
+    lastAcceptedSentMs: lastAcceptedSentAt === null ? null : lastAcceptedSentAt - t0,
+    acceptedAfterBound: afterBound.filter((e) => e.status === 200).length,
+    sentAfterBound: afterBound.length,
+    accepted: exchanges.filter((e) => e.status === 200).length,
+    statuses: new Set(exchanges.map((e) => e.status)),
+  };
+}
+
+/** Nearest-rank percentile of `values` (0 < p <= 100). */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** One markdown table row: label, p50, p99, max, min, in ms with two decimals. */
+export function distributionRow(label: string, values: readonly number[]): string {
+  const ms = (v: number) => v.toFixed(2);
+  const min = values.length === 0 ? Number.NaN : Math.min(...values);
+  const max = values.length === 0 ? Number.NaN : Math.max(...values);
+  return `| ${label} | ${values.length} | ${ms(percentile(values, 50))} | ${ms(percentile(values, 99))} | ${ms(max)} | ${ms(min)} |`;
+}
+
+export const DISTRIBUTION_HEADER = "| measure (ms) | n | p50 | p99 | max | min |\n|---|---|---|---|---|---|";
+
+/**
+ * Waits until every loop has `count` answered requests sent after `t`, polling every few ms, or
+ * until `timeoutMs`: on a loaded machine a fixed pause can end before an instance answered any.
+ */
+export async function untilAnsweredAfter(
+  loops: readonly RequestLoops[],
+  t: number,
+  count: number,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline && loops.some((l) => l.answeredSentAfter(t) < count)) {
+    await new Promise((done) => setTimeout(done, 2));
+  }
+}
