@@ -129,15 +129,19 @@ export function startApp(framework: Framework, env: AppEnv): Promise<AppProcess>
       child.kill("SIGKILL");
       fail(new Error(`${framework} app did not start within 20 s; stderr: ${err}`));
     }, 20_000);
-    child.once("exit", (code) => {
+    const early = (code: number | null) => {
       clearTimeout(timer);
       fail(new Error(`${framework} app exited with ${code} before READY; stderr: ${err}`));
-    });
-    child.stdout!.on("data", (chunk: Buffer) => {
+    };
+    child.once("exit", early);
+    const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /READY (\d+)/.exec(out);
       if (!match) return;
       clearTimeout(timer);
+      child.off("exit", early);
+      child.stdout!.off("data", onData);
+      child.stdout!.resume();
       const agent = new Agent({ keepAlive: true, maxSockets: 8 });
       ready({
         framework,
@@ -150,7 +154,8 @@ export function startApp(framework: Framework, env: AppEnv): Promise<AppProcess>
           return child.exitCode;
         },
       });
-    });
+    };
+    child.stdout!.on("data", onData);
   });
 }
 
@@ -181,7 +186,7 @@ function spawnRedis(port: number): Promise<ChildProcess> {
         "--daemonize",
         "no",
       ],
-      { stdio: ["ignore", "pipe", "pipe"] },
+      { stdio: ["ignore", "pipe", "ignore"] },
     ),
   );
   let out = "";
@@ -190,17 +195,22 @@ function spawnRedis(port: number): Promise<ChildProcess> {
       child.kill("SIGKILL");
       fail(new Error(`redis-server did not start on ${port}: ${out}`));
     }, 10_000);
-    child.once("exit", (code) => {
+    const early = (code: number | null) => {
       clearTimeout(timer);
       fail(new Error(`redis-server exited with ${code}: ${out}`));
-    });
-    child.stdout!.on("data", (chunk: Buffer) => {
+    };
+    child.once("exit", early);
+    const onData = (chunk: Buffer) => {
       out += chunk.toString();
       if (!out.includes("Ready to accept connections")) return;
       clearTimeout(timer);
-      child.removeAllListeners("exit");
+      child.off("exit", early);
+      // Its later output (the shutdown log) is drained, not parsed.
+      child.stdout!.off("data", onData);
+      child.stdout!.resume();
       ready(child);
-    });
+    };
+    child.stdout!.on("data", onData);
   });
 }
 
