@@ -59,7 +59,7 @@ export const PAGE_HTML = `<!doctype html>
         <div class="choice"><input type="radio" id="owner-personal" name="owner" value="personal" checked><label for="owner-personal">Personal</label></div>
         <div class="choice" id="owner-team-choice"><input type="radio" id="owner-team" name="owner" value="team"><label for="owner-team">Team</label></div>
         <div class="sub" id="team-select-row" hidden>
-          <label for="team-select">Team</label>
+          <label for="team-select">Which team</label>
           <select id="team-select" aria-describedby="team-error"></select>
         </div>
         <div class="sub" id="team-id-row" hidden>

@@ -194,9 +194,30 @@ export const PAGE_SCRIPT = String.raw`(function () {
       return;
     }
     state.session = result.data;
+    state.extraTeams = rememberedTeams();
     renderSession();
     $("create").hidden = false;
     await loadTokens();
+  }
+
+  // Without a directory that lists teams, the team ids the user typed are remembered per user in
+  // this browser, so their team tokens stay listed after a reload.
+  function teamsKey() { return "tokengate.teams." + state.session.user.id; }
+
+  function rememberedTeams() {
+    if (state.session.teams !== null) return [];
+    try {
+      var ids = JSON.parse(localStorage.getItem(teamsKey()) || "[]");
+      return Array.isArray(ids) ? ids.filter(function (id) { return Number.isInteger(id) && id > 0; }) : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function rememberTeam(id) {
+    if (state.extraTeams.indexOf(id) >= 0) return;
+    state.extraTeams.push(id);
+    try { localStorage.setItem(teamsKey(), JSON.stringify(state.extraTeams)); } catch (error) { /* private mode */ }
   }
 
   function manageableTeams() {
@@ -249,7 +270,8 @@ export const PAGE_SCRIPT = String.raw`(function () {
   async function loadTokens() {
     setLoading(true);
     var teamIds = manageableTeams().map(function (t) { return t.id; }).concat(state.extraTeams);
-    var calls = [api("GET", "/")].concat(teamIds.map(function (id) { return api("GET", "/?teamId=" + id); }));
+    // The mount path itself, no trailing slash: some routers (Hono) match "/api-tokens" but not "/api-tokens/".
+    var calls = [api("GET", "")].concat(teamIds.map(function (id) { return api("GET", "?teamId=" + id); }));
     var results = await Promise.all(calls);
     setLoading(false);
     var tokens = [];
@@ -295,6 +317,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
       if (expired) row.className = "is-expired";
 
       var nameCell = cell(row, "");
+      nameCell.className = "name-cell";
       var strong = document.createElement("strong");
       strong.textContent = token.name;
       nameCell.appendChild(strong);
@@ -436,7 +459,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     var submit = $("create-submit");
     submit.disabled = true;
     submit.textContent = "Creating…";
-    var result = await api("POST", "/", body);
+    var result = await api("POST", "", body);
     state.busy = false;
     submit.disabled = false;
     submit.textContent = "Create token";
@@ -444,7 +467,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
       var name = body.tokenName.trim();
       $("token-name").value = "";
       $("scopes").value = "";
-      if (body.teamId !== undefined && state.session.teams === null && state.extraTeams.indexOf(body.teamId) < 0) state.extraTeams.push(body.teamId);
+      if (body.teamId !== undefined && state.session.teams === null) rememberTeam(body.teamId);
       reveal(result.data.token, null);
       announce("Token “" + name + "” created. Copy it now: it is shown only this once.");
       loadTokens();
@@ -544,7 +567,7 @@ export const PAGE_SCRIPT = String.raw`(function () {
     var raw = $("team-lookup-id").value.trim();
     if (!/^[1-9][0-9]*$/.test(raw)) { showAlert("Enter a team id, a whole number."); $("team-lookup-id").focus(); return; }
     showAlert("");
-    if (state.extraTeams.indexOf(Number(raw)) < 0) state.extraTeams.push(Number(raw));
+    rememberTeam(Number(raw));
     loadTokens();
   }
 

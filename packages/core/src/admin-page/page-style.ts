@@ -45,7 +45,9 @@ button:disabled { opacity: .5; cursor: not-allowed; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .5rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .85rem; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
-td .row-actions { display: flex; gap: .4rem; flex-wrap: wrap; }
+td .row-actions { display: flex; gap: .4rem; }
+.name-cell { min-width: 10rem; overflow-wrap: anywhere; }
+td time { white-space: nowrap; }
 tr.is-expired td { color: var(--muted); }
 .badge { display: inline-block; font-size: .8rem; font-weight: 600; padding: .05rem .5rem; border-radius: 999px; border: 1px solid; white-space: nowrap; }
 .badge-personal { color: #0b4f8a; background: #e7f1ff; border-color: #8cb8e8; }
