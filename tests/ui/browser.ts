@@ -1,0 +1,64 @@
+/**
+ * Debian's Chromium, driven by playwright-core, for the browser tests. When it is missing the
+ * suites skip with one loud line, except under CI=true, where they fail: `.ci/run` installs it.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { type Browser, chromium } from "playwright-core";
+
+export const CHROMIUM_PATH = process.env.TOKENGATE_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Where the tests write screenshots of each main state: git-ignored, never committed. */
+export const SCREENSHOT_DIR = resolve(__dirname, "../../test-results/ui-screenshots");
+
+/** Headless Chromium with a fresh, empty profile (playwright makes one per launch) and no phoning home. */
+export function launchChromium(): Promise<Browser> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+let chromiumGate: () => boolean = () => true;
+
+/**
+ * `describe` for a suite that needs Chromium. Without it: under CI=true the suite fails with the
+ * reason; elsewhere it is skipped with one loud line saying how to install it.
+ */
+export function describeWithChromium(name: string, body: () => void): void {
+  describe(name, () => {
+    const present = existsSync(CHROMIUM_PATH);
+    beforeAll(() => {
+      if (present) return;
+      const why = `Chromium not found at ${CHROMIUM_PATH}`;
+      if (process.env.CI === "true") throw new Error(`[browser] ${name}: ${why}; CI needs it`);
+      console.warn(`\n!!! SKIPPED "${name}": ${why}. Install it: apt-get install -y chromium\n`);
+    });
+    chromiumGate = () => present;
+    body();
+  });
+}
+
+/** `it` inside `describeWithChromium`: runs only when Chromium is there (see there). */
+export function itWithChromium(name: string, fn: () => Promise<void>, timeout?: number): void {
+  const gate = chromiumGate;
+  it(
+    name,
+    async () => {
+      if (!gate()) return;
+      await fn();
+    },
+    timeout,
+  );
+}
