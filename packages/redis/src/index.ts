@@ -9,6 +9,7 @@ export {
   sqliteDataVersionInvalidation,
 } from "./invalidation";
 export { type PostgresInvalidationOptions, postgresInvalidation } from "./postgres-channel";
+export * from "./rate-limit";
 export {
   RedisInvalidationChannel,
   type RedisInvalidationChannelOptions,

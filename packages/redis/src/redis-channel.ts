@@ -1,0 +1,215 @@
+import { randomUUID } from "node:crypto";
+import { type Logger, silentLogger } from "@tokengate/core";
+import type { Redis, RedisOptions } from "ioredis";
+import {
+  assertFirstAttach,
+  type InvalidationMessage,
+  type InvalidationSink,
+  type InvalidationTransport,
+} from "./invalidation";
+
+/**
+ * Options for the connections tokengate opens itself (duplicates of the application's client).
+ * Commands must fail at once while Redis is away, not wait in a queue: a request that would wait
+ * for Redis is better answered from the store.
+ */
+export function ownConnectionOptions(
+  commandTimeoutMs: number,
+  overrides: Partial<RedisOptions> = {},
+): Partial<RedisOptions> {
+  return {
+    enableOfflineQueue: false,
+    // A command in flight when the connection drops is failed, not retried on the next connection.
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
+    // Our keys carry their own prefix; ioredis' keyPrefix would not apply to SCAN patterns.
+    keyPrefix: "",
+    // Inherited from a lazy application client, our connections would never open on their own.
+    lazyConnect: false,
+    ...overrides,
+  };
+}
+
+/** The subscriber's options: it subscribes afresh on each connection, so it knows when that holds. */
+export function subscriberConnectionOptions(commands: Partial<RedisOptions>): Partial<RedisOptions> {
+  const { commandTimeout: _unused, ...rest } = commands;
+  return { ...rest, autoResubscribe: false };
+}
+
+export interface RedisInvalidationChannelOptions {
+  /** Connection for PUBLISH (not in subscriber mode). */
+  commands: Redis;
+  /** A connection of its own: SUBSCRIBE takes a connection over. */
+  subscriber: Redis;
+  channel: string;
+  /** How long `publish` waits for every subscribed instance to confirm. Default 1000 ms. */
+  ackTimeoutMs?: number;
+  logger?: Logger;
+}
+
+interface PendingAck {
+  received: number;
+  expected: number | undefined;
+  done: () => void;
+}
+
+/**
+ * Invalidation over Redis pub/sub, with acknowledgements: every subscribed instance (this one
+ * included) answers each message on the sender's own ack channel once it has applied it, and
+ * `publish` resolves when PUBLISH's receiver count has answered. So when `invalidate` resolves, every
+ * instance that was listening has dropped the entry. An instance that does not answer within
+ * `ackTimeoutMs` is logged and not waited for longer. Any other SUBSCRIBE client on the channel
+ * (a `redis-cli` left open) counts as a receiver that never answers: it costs a timeout per message.
+ */
+export class RedisInvalidationChannel implements InvalidationTransport {
+  readonly name = "redis-pubsub";
+  readonly #commands: Redis;
+  readonly #subscriber: Redis;
+  readonly #channel: string;
+  readonly #ackChannel: string;
+  readonly #origin = randomUUID();
+  readonly #ackTimeoutMs: number;
+  readonly #logger: Logger;
+  readonly #pending = new Map<number, PendingAck>();
+  #sink: InvalidationSink | undefined;
+  #connected = false;
+  #seq = 0;
+  #closed = false;
+
+  constructor(options: RedisInvalidationChannelOptions) {
+    this.#commands = options.commands;
+    this.#subscriber = options.subscriber;
+    this.#channel = options.channel;
+    this.#ackChannel = `${options.channel}:ack:${this.#origin}`;
+    this.#ackTimeoutMs = options.ackTimeoutMs ?? 1000;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  attach(sink: InvalidationSink): void {
+    assertFirstAttach("RedisInvalidationChannel", this.#sink);
+    this.#sink = sink;
+    const sub = this.#subscriber;
+    sub.on("ready", () => void this.#subscribe());
+    sub.on("close", () => this.#lose(new Error("Redis subscriber connection closed")));
+    // Without a listener ioredis rethrows connection errors as unhandled; the close event reports.
+    sub.on("error", () => {});
+    sub.on("message", (channel: string, payload: string) => this.#onMessage(channel, payload));
+    if (sub.status === "ready") void this.#subscribe();
+  }
+
+  async #subscribe(): Promise<void> {
+    try {
+      // Subscribed afresh on each connection (autoResubscribe is off) so we know when it holds.
+      await this.#subscriber.subscribe(this.#channel, this.#ackChannel);
+    } catch (cause) {
+      this.#lose(cause);
+      return;
+    }
+    if (this.#connected || this.#closed) return;
+    this.#connected = true;
+    this.#sink?.restored();
+  }
+
+  #lose(cause: unknown): void {
+    if (!this.#connected) return;
+    this.#connected = false;
+    this.#sink?.lost(cause);
+  }
+
+  #onMessage(channel: string, payload: string): void {
+    if (channel === this.#ackChannel) {
+      const pending = this.#pending.get(Number(payload));
+      if (!pending) return;
+      pending.received++;
+      if (pending.expected !== undefined && pending.received >= pending.expected) pending.done();
+      return;
+    }
+    if (channel !== this.#channel) return;
+    let parsed: { o?: unknown; i?: unknown; k?: unknown; d?: unknown };
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    const { o, i, k, d } = parsed;
+    if (typeof o !== "string" || typeof i !== "number") return;
+    // Our own messages were applied before they were sent; they are only acknowledged.
+    if (o !== this.#origin) {
+      if (k === "all") this.#sink?.received({ kind: "all" });
+      else if (k === "d" && Array.isArray(d) && d.every((x) => typeof x === "string")) {
+        this.#sink?.received({ kind: "digests", digests: d });
+      } else return;
+    }
+    this.#commands.publish(`${this.#channel}:ack:${o}`, String(i)).catch(() => {
+      // The sender times out and logs; there is nothing better to do from here.
+    });
+  }
+
+  async publish(message: InvalidationMessage): Promise<void> {
+    const id = ++this.#seq;
+    const payload = JSON.stringify(
+      message.kind === "all"
+        ? { o: this.#origin, i: id, k: "all" }
+        : { o: this.#origin, i: id, k: "d", d: message.digests },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const pending: PendingAck = { received: 0, expected: undefined, done: () => {} };
+    const acknowledged = new Promise<boolean>((resolve) => {
+      pending.done = () => resolve(true);
+      timer = setTimeout(() => resolve(false), this.#ackTimeoutMs);
+      timer.unref();
+    });
+    // Registered before PUBLISH so an answer that overtakes PUBLISH's own reply is still counted.
+    this.#pending.set(id, pending);
+    try {
+      const receivers = await this.#commands.publish(this.#channel, payload);
+      pending.expected = receivers;
+      if (pending.received >= receivers) return;
+      if (!(await acknowledged)) {
+        this.#logger.warn("credential cache: some instances did not confirm an invalidation in time", {
+          confirmed: pending.received,
+          receivers,
+          timeoutMs: this.#ackTimeoutMs,
+        });
+      }
+    } finally {
+      clearTimeout(timer);
+      this.#pending.delete(id);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#connected = false;
+    for (const pending of this.#pending.values()) pending.done();
+    await Promise.allSettled([this.#subscriber.quit(), this.#commands.quit()]);
+  }
+}
+
+/**
+ * Redis pub/sub invalidation on connections of its own (duplicates of `redis`), for a cache with an
+ * in-process tier but no Redis tier. `tieredCache({ redis })` builds one itself.
+ */
+export function redisInvalidation(
+  redis: Redis,
+  options: {
+    channel?: string;
+    ackTimeoutMs?: number;
+    commandTimeoutMs?: number;
+    redisOptions?: Partial<RedisOptions>;
+    logger?: Logger;
+  } = {},
+): RedisInvalidationChannel {
+  const connection = ownConnectionOptions(options.commandTimeoutMs ?? 250, options.redisOptions);
+  return new RedisInvalidationChannel({
+    commands: redis.duplicate(connection),
+    subscriber: redis.duplicate(subscriberConnectionOptions(connection)),
+    channel: options.channel ?? `${redis.options.keyPrefix ?? ""}tokengate:invalidate`,
+    ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+}

@@ -1,0 +1,499 @@
+import {
+  type CredentialCache,
+  type CredentialCacheFactory,
+  type CredentialLookup,
+  consoleLogger,
+  type Logger,
+  OnceLog,
+  type ResolvedCredential,
+  TokenGateError,
+} from "@tokengate/core";
+import type { Redis, RedisOptions } from "ioredis";
+import { LRUCache } from "lru-cache";
+import { decodeCredential, encodeCredential } from "./credential-codec";
+import type { InvalidationMessage, InvalidationSink, InvalidationTransport } from "./invalidation";
+import { ownConnectionOptions, RedisInvalidationChannel, subscriberConnectionOptions } from "./redis-channel";
+
+/** The in-process tier. */
+export interface LruTierOptions {
+  /** Most entries kept. Default 10 000. */
+  max?: number;
+  /** How long a found credential is served without asking Redis or the store. Default 60 000 ms. */
+  ttlMs?: number;
+  /** How long "no such token" is remembered. Default 5 000 ms. */
+  negativeTtlMs?: number;
+}
+
+export interface TieredCacheOptions {
+  /**
+   * The application's ioredis client. tokengate opens duplicates of it (one for commands, one for
+   * SUBSCRIBE) with fail-fast options, and never closes or reconfigures the client itself.
+   * Leave it out to run without Redis: then `invalidation` is required.
+   */
+  redis?: Redis;
+  /** Key and channel prefix. Default: the client's `keyPrefix` followed by `tokengate:`. */
+  prefix?: string;
+  /** The in-process tier, or `false` for none (every lookup asks Redis). Default: on, with defaults. */
+  lru?: LruTierOptions | false;
+  /** Lifetime of a found credential in Redis. Default 300 000 ms; it bounds missed invalidations. */
+  redisTtlMs?: number;
+  /** Lifetime of a "no such token" entry in Redis. Default 5 000 ms. */
+  redisNegativeTtlMs?: number;
+  /** How invalidations reach the other instances. Default with `redis`: Redis pub/sub. */
+  invalidation?: InvalidationTransport;
+  /** Per-command timeout on tokengate's own Redis connections. Default 250 ms. */
+  commandTimeoutMs?: number;
+  /** How long `invalidate` waits for every instance to confirm over Redis. Default 1 000 ms. */
+  ackTimeoutMs?: number;
+  /** Overrides for the duplicated connections (e.g. `retryStrategy`). */
+  redisOptions?: Partial<RedisOptions>;
+  /** Where outages are reported, once when they start and once when they end. */
+  logger?: Logger;
+  /** The clock for in-process TTLs and retry pacing. */
+  now?: () => Date;
+}
+
+/** The cache `tieredCache` builds: a `CredentialCache` that can also say whether it is degraded. */
+export interface TieredCredentialCache extends CredentialCache {
+  /**
+   * True while the cache cannot trust its shared state (invalidation channel or Redis away): it
+   * then answers every lookup from the store.
+   */
+  readonly degraded: boolean;
+  /** Resolves when the cache is fully working (channel listening, Redis reachable). */
+  whenHealthy(): Promise<void>;
+  /** Closes tokengate's own connections and the transport; the application's client stays open. */
+  close(): Promise<void>;
+}
+
+type Entry = { readonly value: ResolvedCredential | null };
+
+interface Flight {
+  readonly promise: Promise<ResolvedCredential | null>;
+  /** Set when the digest is invalidated while this load runs: its result must not be cached. */
+  revoked: boolean;
+  /** `#epoch` when the load began: a changed epoch (invalidateAll, outage) has the same effect. */
+  readonly epoch: number;
+}
+
+/**
+ * Writes a credential to Redis only if no invalidation happened since the load read the generation:
+ * a load that began before a revocation and ends after it cannot put the revoked token back.
+ * KEYS[1] entry, KEYS[2] generation; ARGV[1] generation seen ("" for none), ARGV[2] value, ARGV[3] ttl.
+ */
+const SET_IF_GENERATION = `
+local g = redis.call('GET', KEYS[2])
+if (g or '') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`;
+
+const RECOVERY_RETRY_MS = 1000;
+
+/** Escapes the glob characters of a prefix for SCAN MATCH. */
+const globEscape = (s: string) => s.replace(/[\\*?[\]]/g, "\\$&");
+
+/**
+ * A read-through credential cache in tiers: an in-process LRU, then Redis shared by every instance,
+ * then the store. Unknown digests are cached briefly in both tiers. Concurrent misses for one digest
+ * share one store query. `invalidate` drops the digests here, deletes them from Redis and tells every
+ * other instance, and a generation check stops a load that was already running from caching a
+ * revoked credential again.
+ *
+ * When Redis or the invalidation channel goes away, lookups go to the store and the in-process tier
+ * is dropped until the channel is back (invalidations may have been missed meanwhile).
+ *
+ * @example
+ * import Redis from "ioredis";
+ * const gate = createTokenGate({ store, directory, cache: tieredCache({ redis: new Redis() }) });
+ */
+export function tieredCache(
+  options: TieredCacheOptions = {},
+): (source: CredentialLookup) => TieredCredentialCache {
+  const lruOptions = options.lru === false ? false : (options.lru ?? {});
+  if (!options.redis && !options.invalidation) {
+    throw new TypeError(
+      "tieredCache: without `redis`, pass `invalidation` (postgresInvalidation, sqliteDataVersionInvalidation, or localInvalidation for a single process)",
+    );
+  }
+  if (!options.redis && lruOptions === false)
+    throw new TypeError("tieredCache: with no Redis and no LRU there is nothing to cache");
+  const positive = (name: string, value: number | undefined, fallback: number) => {
+    const v = value ?? fallback;
+    if (!Number.isFinite(v) || v <= 0) throw new TypeError(`tieredCache: ${name} must be a positive number`);
+    return v;
+  };
+  const lru =
+    lruOptions === false
+      ? false
+      : {
+          max: positive("lru.max", lruOptions.max, 10_000),
+          ttlMs: positive("lru.ttlMs", lruOptions.ttlMs, 60_000),
+          negativeTtlMs: positive("lru.negativeTtlMs", lruOptions.negativeTtlMs, 5_000),
+        };
+  const config: CacheConfig = {
+    lru,
+    redisTtlMs: positive("redisTtlMs", options.redisTtlMs, 300_000),
+    redisNegativeTtlMs: positive("redisNegativeTtlMs", options.redisNegativeTtlMs, 5_000),
+    commandTimeoutMs: positive("commandTimeoutMs", options.commandTimeoutMs, 250),
+    ackTimeoutMs: positive("ackTimeoutMs", options.ackTimeoutMs, 1_000),
+    logger: options.logger ?? consoleLogger,
+    now: options.now ?? (() => new Date()),
+  };
+  let used = false;
+  const factory = (source: CredentialLookup): TieredCredentialCache => {
+    // A transport serves one cache; a factory called twice would share it.
+    if (used && options.invalidation) {
+      throw new Error("tieredCache: this factory's `invalidation` transport already serves a cache");
+    }
+    used = true;
+    return new TieredCache(source, config, options);
+  };
+  return factory satisfies CredentialCacheFactory;
+}
+
+interface CacheConfig {
+  readonly lru: false | { max: number; ttlMs: number; negativeTtlMs: number };
+  readonly redisTtlMs: number;
+  readonly redisNegativeTtlMs: number;
+  readonly commandTimeoutMs: number;
+  readonly ackTimeoutMs: number;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+class TieredCache implements TieredCredentialCache, InvalidationSink {
+  readonly name: string;
+  readonly #source: CredentialLookup;
+  readonly #c: CacheConfig;
+  readonly #lru: LRUCache<string, Entry> | undefined;
+  readonly #redis: Redis | undefined;
+  readonly #transport: InvalidationTransport;
+  readonly #prefix: string;
+  readonly #genKey: string;
+  readonly #flights = new Map<string, Flight>();
+  readonly #log: OnceLog;
+  /** Bumped by invalidateAll and by every channel outage: loads begun before must not cache. */
+  #epoch = 0;
+  /** The channel is listening and no invalidation can have been missed: the LRU may be served. */
+  #channelUp = false;
+  /** Redis is reachable and holds nothing an invalidation failed to remove. */
+  #redisTrusted = false;
+  /** An invalidation may not have reached Redis, or messages were missed: flush before trusting. */
+  #redisSuspect = false;
+  #recovering: Promise<void> | undefined;
+  #lastRecoveryAt = Number.NEGATIVE_INFINITY;
+  #healthyWaiters: Array<() => void> = [];
+  #closed = false;
+
+  constructor(source: CredentialLookup, config: CacheConfig, options: TieredCacheOptions) {
+    this.#source = source;
+    this.#c = config;
+    const now = config.now;
+    if (config.lru) {
+      this.#lru = new LRUCache<string, Entry>({
+        max: config.lru.max,
+        ttl: config.lru.ttlMs,
+        // Read the injected clock on every check: tests freeze it, and no timers are left behind.
+        ttlResolution: 0,
+        perf: { now: () => now().getTime() },
+      });
+    }
+    const client = options.redis;
+    this.#prefix = options.prefix ?? `${client?.options.keyPrefix ?? ""}tokengate:`;
+    this.#genKey = `${this.#prefix}gen`;
+    if (client) {
+      const connection = ownConnectionOptions(config.commandTimeoutMs, options.redisOptions);
+      this.#redis = client.duplicate(connection);
+      this.#redis.on("error", () => {
+        // Reported through the commands that fail and the subscriber's close; ioredis needs a listener.
+      });
+      this.#redis.on("ready", () => {
+        if (!this.#redisTrusted) void this.#recover();
+      });
+    }
+    this.#transport =
+      options.invalidation ??
+      new RedisInvalidationChannel({
+        commands: this.#redis!,
+        subscriber: client!.duplicate(
+          subscriberConnectionOptions(ownConnectionOptions(config.commandTimeoutMs, options.redisOptions)),
+        ),
+        channel: `${this.#prefix}invalidate`,
+        ackTimeoutMs: config.ackTimeoutMs,
+        logger: config.logger,
+      });
+    this.name = [this.#lru ? "lru" : undefined, this.#redis ? "redis" : undefined, this.#transport.name]
+      .filter(Boolean)
+      .join("+");
+    this.#log = new OnceLog(config.logger, `credential cache (${this.name})`);
+    this.#transport.attach(this);
+  }
+
+  get degraded(): boolean {
+    return !this.#healthy();
+  }
+
+  #healthy(): boolean {
+    return this.#channelUp && (!this.#redis || this.#redisTrusted);
+  }
+
+  whenHealthy(): Promise<void> {
+    if (this.#healthy()) return Promise.resolve();
+    return new Promise((resolve) => this.#healthyWaiters.push(resolve));
+  }
+
+  #checkHealthy(): void {
+    if (!this.#healthy()) return;
+    this.#log.recover();
+    const waiters = this.#healthyWaiters;
+    this.#healthyWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  // ---- lookups -------------------------------------------------------------------------------
+
+  lookup(digest: string): Promise<ResolvedCredential | null> {
+    if (this.#lru) {
+      this.#transport.beforeLocalRead?.();
+      if (this.#channelUp) {
+        const hit = this.#lru.get(digest);
+        if (hit) return Promise.resolve(hit.value);
+      }
+    }
+    const flight = this.#flights.get(digest);
+    if (flight) return flight.promise;
+    return this.#load(digest);
+  }
+
+  #load(digest: string): Promise<ResolvedCredential | null> {
+    const flight: { -readonly [K in keyof Flight]: Flight[K] } = {
+      promise: undefined as unknown as Promise<ResolvedCredential | null>,
+      revoked: false,
+      epoch: this.#epoch,
+    };
+    flight.promise = this.#loadThroughTiers(digest, flight).finally(() => {
+      if (this.#flights.get(digest) === flight) this.#flights.delete(digest);
+    });
+    this.#flights.set(digest, flight);
+    return flight.promise;
+  }
+
+  #current(flight: Flight): boolean {
+    return !flight.revoked && flight.epoch === this.#epoch;
+  }
+
+  async #loadThroughTiers(digest: string, flight: Flight): Promise<ResolvedCredential | null> {
+    const redis = this.#redis;
+    const key = `${this.#prefix}cred:${digest}`;
+    // The generation seen before reading the store; undefined: do not write to Redis.
+    let generation: string | undefined;
+    if (redis && this.#redisTrusted) {
+      try {
+        const [raw, gen] = await redis.mget(key, this.#genKey);
+        generation = gen ?? "";
+        if (raw != null) {
+          const decoded = decodeCredential(raw, digest);
+          if (decoded) {
+            this.#fillLocal(digest, decoded, flight);
+            return decoded.value;
+          }
+        }
+      } catch (cause) {
+        this.#redisFailed(cause, false);
+        generation = undefined;
+      }
+    } else if (redis) {
+      this.#maybeRecover();
+    }
+
+    // The store's errors propagate: the verifier answers 503, never a 401 and never a pass.
+    const value = await this.#source.lookup(digest);
+
+    if (redis && generation !== undefined && this.#current(flight) && this.#redisTrusted) {
+      const ttl = value ? this.#c.redisTtlMs : this.#c.redisNegativeTtlMs;
+      try {
+        await redis.eval(SET_IF_GENERATION, 2, key, this.#genKey, generation, encodeCredential(value), ttl);
+      } catch (cause) {
+        this.#redisFailed(cause, false);
+      }
+    }
+    this.#fillLocal(digest, { value }, flight);
+    return value;
+  }
+
+  #fillLocal(digest: string, entry: Entry, flight: Flight): void {
+    if (!this.#lru || !this.#channelUp || !this.#current(flight) || !this.#c.lru) return;
+    this.#lru.set(digest, entry, { ttl: entry.value ? this.#c.lru.ttlMs : this.#c.lru.negativeTtlMs });
+  }
+
+  // ---- invalidation --------------------------------------------------------------------------
+
+  #dropLocal(digests: readonly string[]): void {
+    for (const digest of digests) {
+      this.#lru?.delete(digest);
+      const flight = this.#flights.get(digest);
+      if (flight) {
+        flight.revoked = true;
+        // Lookups from now on start a fresh load instead of joining one that may return the old answer.
+        this.#flights.delete(digest);
+      }
+    }
+  }
+
+  #dropAllLocal(): void {
+    this.#epoch++;
+    this.#lru?.clear();
+    for (const flight of this.#flights.values()) flight.revoked = true;
+    this.#flights.clear();
+  }
+
+  async invalidate(digests: readonly string[]): Promise<void> {
+    if (digests.length === 0) return;
+    this.#dropLocal(digests);
+    const redis = this.#redis;
+    if (redis) {
+      try {
+        // One transaction: the entries go and the generation moves together, so a load that read
+        // the store before the revocation fails its conditional write whichever comes first.
+        const results = await redis
+          .multi()
+          .unlink(...digests.map((d) => `${this.#prefix}cred:${d}`))
+          .incr(this.#genKey)
+          .exec();
+        const failed = results?.find(([err]) => err)?.[0];
+        if (!results || failed) throw failed ?? new Error("Redis transaction aborted");
+      } catch (cause) {
+        this.#redisFailed(cause, true);
+        throw this.#undelivered(cause);
+      }
+    }
+    await this.#publish({ kind: "digests", digests });
+  }
+
+  async invalidateAll(): Promise<void> {
+    this.#dropAllLocal();
+    if (this.#redis) {
+      try {
+        await this.#flushRedis(this.#redis);
+      } catch (cause) {
+        this.#redisFailed(cause, true);
+        throw this.#undelivered(cause);
+      }
+    }
+    await this.#publish({ kind: "all" });
+  }
+
+  async #publish(message: InvalidationMessage): Promise<void> {
+    try {
+      await this.#transport.publish(message);
+    } catch (cause) {
+      this.#log.fail(cause);
+      throw this.#undelivered(cause);
+    }
+  }
+
+  /**
+   * The revocation is in the store and dropped here, but other instances could not be told. Said
+   * loudly rather than resolved: `invalidate` promises every instance has been told. Instances that
+   * lost Redis too already answer from the store; this one flushes Redis when it is back.
+   */
+  #undelivered(cause: unknown): TokenGateError {
+    return new TokenGateError("store_unavailable", {
+      message: "The change is stored, but the credential cache could not tell every instance yet",
+      cause,
+      retryAfter: 1,
+    });
+  }
+
+  /**
+   * Moves the generation first, so no load that read the store before now can write after the scan
+   * has passed its key. SCAN, not KEYS: KEYS walks the whole keyspace in one command and blocks every
+   * other client of a Redis that may hold millions of keys; SCAN does it in small steps.
+   */
+  async #flushRedis(redis: Redis): Promise<void> {
+    await redis.incr(this.#genKey);
+    const match = `${globEscape(this.#prefix)}cred:*`;
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", match, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== "0");
+  }
+
+  // ---- the transport's reports and recovery ---------------------------------------------------
+
+  received(message: InvalidationMessage): void {
+    if (message.kind === "all") this.#dropAllLocal();
+    else this.#dropLocal(message.digests);
+  }
+
+  lost(cause: unknown): void {
+    this.#channelUp = false;
+    this.#redisTrusted = false;
+    // Invalidations sent while we cannot hear them may also have failed to reach Redis.
+    this.#redisSuspect = true;
+    this.#dropAllLocal();
+    this.#log.fail(cause);
+  }
+
+  restored(): void {
+    this.#dropAllLocal();
+    if (!this.#redis) {
+      this.#channelUp = true;
+      this.#checkHealthy();
+      return;
+    }
+    void this.#recover();
+  }
+
+  #redisFailed(cause: unknown, suspect: boolean): void {
+    this.#redisTrusted = false;
+    if (suspect) this.#redisSuspect = true;
+    this.#log.fail(cause);
+  }
+
+  #maybeRecover(): void {
+    const t = this.#c.now().getTime();
+    if (t - this.#lastRecoveryAt < RECOVERY_RETRY_MS) return;
+    this.#lastRecoveryAt = t;
+    void this.#recover();
+  }
+
+  /** Trusts Redis (and the LRU) again once the channel listens and any suspect content is flushed. */
+  #recover(): Promise<void> {
+    if (this.#recovering) return this.#recovering;
+    const redis = this.#redis;
+    if (!redis || this.#closed || !this.#transport.connected) return Promise.resolve();
+    this.#recovering = (async () => {
+      try {
+        if (this.#redisSuspect) {
+          await this.#flushRedis(redis);
+          // Instances that stayed connected still hold what this one could not tell them.
+          await this.#transport.publish({ kind: "all" });
+          this.#redisSuspect = false;
+        } else {
+          await redis.ping();
+        }
+        if (!this.#transport.connected) return;
+        this.#dropAllLocal();
+        this.#redisTrusted = true;
+        this.#channelUp = true;
+        this.#checkHealthy();
+      } catch (cause) {
+        this.#log.fail(cause);
+      } finally {
+        this.#recovering = undefined;
+      }
+    })();
+    return this.#recovering;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#channelUp = false;
+    this.#dropAllLocal();
+    await this.#transport.close();
+    if (this.#redis && this.#redis.status !== "end") await this.#redis.quit().catch(() => {});
+  }
+}
