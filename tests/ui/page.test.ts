@@ -251,6 +251,43 @@ describeWithChromium("the token page in headless Chromium, against the demo serv
     await shot(page, "10-forbidden");
   });
 
+  itWithChromium(
+    "shows a loading state, then explains an outage (503) without claiming there are no tokens",
+    async () => {
+      // The browser holds the list call, then answers it as an unreachable store would.
+      let release: () => void = () => {};
+      const held = new Promise<void>((done) => {
+        release = done;
+      });
+      const context = await browser.newContext({ httpCredentials: ALICE });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.route(/\/api-tokens$/, async (route) => {
+        await held;
+        await route.fulfill({
+          status: 503,
+          headers: { "content-type": "application/json", "retry-after": "5" },
+          body: JSON.stringify({
+            error: "store_unavailable",
+            message: "Authentication is temporarily unavailable",
+          }),
+        });
+      });
+      await page.goto(`${demo.baseUrl}/api-tokens/ui`);
+      await page.getByText("Loading tokens…").waitFor();
+      expect(await page.locator("#list").getAttribute("aria-busy")).toBe("true");
+      await shot(page, "00-loading");
+      release();
+      await expectText(
+        page,
+        "#alert",
+        /unavailable right now \(HTTP 503\), so nothing was changed\. Try again in 5 seconds/,
+      );
+      expect(await page.getByText("You have no API tokens yet").isHidden()).toBe(true);
+      await shot(page, "11-outage");
+    },
+  );
+
   itWithChromium("refuses a cross-origin POST sent from a page on another port (CSRF)", async () => {
     const attacker = await serveAttackerPage(
       `<form id="f" method="POST" enctype="text/plain" action="${demo.baseUrl}/api-tokens">

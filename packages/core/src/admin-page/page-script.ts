@@ -286,6 +286,8 @@ export const PAGE_SCRIPT = String.raw`(function () {
     tokens.sort(function (a, b) { return b.createdAt.localeCompare(a.createdAt) || b.id - a.id; });
     state.tokens = tokens;
     renderTokens();
+    // An empty list is only "no tokens" when every call answered.
+    if (failure) $("list-empty").hidden = true;
   }
 
   function badge(text, kind) {
