@@ -1,0 +1,74 @@
+import { randomUUID } from "node:crypto";
+import { silentLogger } from "@tokengate/core";
+import pg from "pg";
+import { describeWithServices, itWithServices, postgresUrl } from "../../../tests/support/services";
+import { postgresInvalidation, type TieredCredentialCache, tieredCache } from "../src";
+import { ControlledSource, eventually, sharedStore } from "./credential-fixtures";
+
+describeWithServices(["postgres"], "tieredCache with LISTEN/NOTIFY and no Redis", () => {
+  const channel = `tokengate_test_${randomUUID().replaceAll("-", "")}`;
+  const appName = `tg-listen-${randomUUID().slice(0, 8)}`;
+  const pools: pg.Pool[] = [];
+  const caches: TieredCredentialCache[] = [];
+
+  async function instance(source: ControlledSource) {
+    const pool = new pg.Pool({ connectionString: postgresUrl, application_name: appName, max: 2 });
+    pools.push(pool);
+    const cache = tieredCache({
+      invalidation: postgresInvalidation(pool, { channel }),
+      logger: silentLogger,
+    })(source);
+    caches.push(cache);
+    await cache.whenHealthy();
+    return cache;
+  }
+
+  afterEach(async () => {
+    await Promise.all(caches.splice(0).map((c) => c.close()));
+    await Promise.all(pools.splice(0).map((p) => p.end()));
+  });
+
+  itWithServices("a revocation through A reaches B's LRU", async () => {
+    const { store, issue, source } = await sharedStore();
+    const { record, digest } = await issue("pg", "api_pppppppppppppppp");
+    const sourceB = new ControlledSource(source);
+    const a = await instance(new ControlledSource(source));
+    const b = await instance(sourceB);
+    expect(b.name).toBe("lru+postgres-notify");
+    await b.lookup(digest);
+    await b.lookup(digest);
+    expect(sourceB.calls).toBe(1);
+
+    await store.delete(record.id);
+    await a.invalidate([digest]);
+    // NOTIFY has no receiver count to wait on: B drops the entry within its delivery round trip.
+    await eventually(async () => (await b.lookup(digest)) === null, 2000);
+  });
+
+  itWithServices("losing the listening connection bypasses the LRU until it is back", async () => {
+    const { store, issue, source } = await sharedStore();
+    const { record, digest } = await issue("pg2", "api_qqqqqqqqqqqqqqqq");
+    const counted = new ControlledSource(source);
+    const b = await instance(counted);
+    await b.lookup(digest);
+    await b.lookup(digest);
+    expect(counted.calls).toBe(1);
+
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    try {
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'",
+        [appName],
+      );
+    } finally {
+      await admin.end();
+    }
+    await eventually(() => b.degraded);
+    // A revocation made elsewhere now cannot reach B, so B asks the store, which refuses.
+    await store.delete(record.id);
+    expect(await b.lookup(digest)).toBeNull();
+    await b.whenHealthy();
+    expect(await b.lookup(digest)).toBeNull();
+  });
+});

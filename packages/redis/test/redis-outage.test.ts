@@ -1,0 +1,129 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer, Socket } from "node:net";
+import type { Logger } from "@tokengate/core";
+import Redis from "ioredis";
+import { type TieredCredentialCache, tieredCache } from "../src";
+import { ControlledSource, eventually, sharedStore } from "./credential-fixtures";
+
+const REDIS_SERVER = "/usr/bin/redis-server";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once("error", () => resolve(false));
+    socket.connect(port, "127.0.0.1", () => {
+      socket.destroy();
+      resolve(true);
+    });
+  });
+}
+
+/** A redis-server of this test's own (never the shared one), started and killed at will. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn(
+    REDIS_SERVER,
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
+  await eventually(() => answers(port));
+  return child;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+function recordingLogger() {
+  const lines: Array<{ level: string; message: string; meta?: Record<string, unknown> }> = [];
+  const logger: Logger = {
+    warn: (message, meta) => lines.push({ level: "warn", message, ...(meta ? { meta } : {}) }),
+    error: (message, meta) => lines.push({ level: "error", message, ...(meta ? { meta } : {}) }),
+  };
+  return { logger, lines };
+}
+
+// Under CI=true a missing binary fails the suite (at spawn) instead of skipping it.
+const describeIfServer = existsSync(REDIS_SERVER) || process.env.CI === "true" ? describe : describe.skip;
+if (!existsSync(REDIS_SERVER) && process.env.CI !== "true") {
+  console.warn(`!!! SKIPPED redis outage tests: ${REDIS_SERVER} not found`);
+}
+
+describeIfServer("tieredCache when its Redis goes away", () => {
+  let server: ChildProcess | undefined;
+  let client: Redis | undefined;
+  let cache: TieredCredentialCache | undefined;
+
+  afterEach(async () => {
+    await cache?.close();
+    client?.disconnect();
+    if (server) await kill(server);
+  });
+
+  it("answers from the store while Redis is down, logs once each way, and serves nothing stale after", async () => {
+    const port = await freePort();
+    server = await startRedis(port);
+    const { store, issue, source } = await sharedStore();
+    const kept = await issue("kept", "api_kkkkkkkkkkkkkkkk");
+    const revoked = await issue("revoked", "api_rrrrrrrrrrrrrrrr");
+    const counted = new ControlledSource(source);
+    const { logger, lines } = recordingLogger();
+    client = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true });
+    cache = tieredCache({
+      redis: client,
+      prefix: "tg-outage:",
+      logger,
+      redisOptions: { retryStrategy: () => 50 },
+    })(counted);
+    await cache.whenHealthy();
+
+    await cache.lookup(kept.digest);
+    await cache.lookup(revoked.digest);
+    await cache.lookup(revoked.digest);
+    expect(counted.calls).toBe(2);
+
+    await kill(server);
+    await eventually(() => cache!.degraded);
+
+    // Still answering, from the store: the LRU is bypassed, since invalidations may be missed now.
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) expect((await cache.lookup(kept.digest))?.token.id).toBe(kept.record.id);
+    expect(counted.calls).toBe(22);
+    // Nothing waited on the dead Redis (its commands are not even tried while it is away).
+    expect(Date.now() - started).toBeLessThan(1000);
+
+    // A revocation while Redis is down: refused here at once, and reported as not yet propagated.
+    await store.delete(revoked.record.id);
+    await expect(cache.invalidate([revoked.digest])).rejects.toMatchObject({ code: "store_unavailable" });
+    expect(await cache.lookup(revoked.digest)).toBeNull();
+
+    server = await startRedis(port);
+    await cache.whenHealthy();
+    expect(cache.degraded).toBe(false);
+    expect(await cache.lookup(revoked.digest)).toBeNull();
+    expect((await cache.lookup(kept.digest))?.token.id).toBe(kept.record.id);
+    // Cached again once healthy: the next lookup does not reach the store.
+    const calls = counted.calls;
+    await cache.lookup(kept.digest);
+    expect(counted.calls).toBe(calls);
+
+    // One line when it went, one when it came back, however many requests met the outage.
+    expect(lines.filter((l) => l.level === "error")).toHaveLength(1);
+    expect(lines.filter((l) => l.message.endsWith("recovered"))).toHaveLength(1);
+    expect(JSON.stringify(lines)).not.toContain(revoked.digest);
+  });
+});
