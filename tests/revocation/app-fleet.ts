@@ -94,6 +94,8 @@ export interface AppProcess {
   stderr(): string;
   /** SIGTERM; resolves with the exit code once it has exited. */
   stop(): Promise<number | null>;
+  /** Sends a signal, e.g. SIGSTOP and SIGCONT to stall the whole process as a long pause would. */
+  signal(name: NodeJS.Signals): void;
 }
 
 export interface AppEnv {
@@ -148,6 +150,9 @@ export function startApp(framework: Framework, env: AppEnv): Promise<AppProcess>
         port: Number(match[1]),
         agent,
         stderr: () => err,
+        signal: (name) => {
+          child.kill(name);
+        },
         async stop() {
           agent.destroy();
           await terminate(child, 5000);

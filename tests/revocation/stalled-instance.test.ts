@@ -1,0 +1,129 @@
+/**
+ * The one case the 0 ms bound of propagation.test.ts does not cover: an instance that does not
+ * acknowledge the invalidation within the cache's `ackTimeoutMs` (1 s by default). Here a whole app
+ * process is frozen with SIGSTOP, as a long GC pause, a CPU-starved container or a suspended VM
+ * would freeze it, while its LRU holds the token. The revoker waits for it up to the timeout, logs
+ * that an instance did not confirm, and answers 204 all the same.
+ *
+ * KNOWN FAILURE (reported, not fixed here): when the frozen instance wakes, a request that was sent
+ * on an already-open keep-alive connection AFTER the 204 is, in roughly a third of the trials,
+ * handled before the invalidation waiting on its Redis socket, and answered 200 from the LRU.
+ * Requests on new connections are refused (they are accepted later in the event loop). The cause is
+ * `RedisInvalidationChannel.publish` (packages/redis/src/redis-channel.ts) resolving after the ack
+ * timeout instead of rejecting, so `TieredCache.invalidate` resolves and `TokenService.delete`
+ * answers 204 although one listening instance never confirmed. Treating a missing ack like the
+ * undelivered case already handled there (`#undelivered`: 503 with Retry-After) would make the 204
+ * mean what it says; see tests/revocation/README.md.
+ */
+import { Agent } from "node:http";
+import { performance } from "node:perf_hooks";
+import { migrate, PostgresDirectory } from "@tokengate/postgres";
+import Redis from "ioredis";
+import { Pool } from "pg";
+import { describeWithServices, itWithServices, postgresUrl, redisUrl } from "../support/services";
+import {
+  type AppProcess,
+  createToken,
+  FRAMEWORKS,
+  type HttpResult,
+  killAllChildren,
+  SESSION_HEADER,
+  send,
+  startApp,
+} from "./app-fleet";
+
+const USER_ID = 1;
+/** Each trial waits out the 1 s ack timeout; one trial shows the failure about a third of the time. */
+const TRIALS = 8;
+/** The tiered cache's default `ackTimeoutMs`, which the app processes keep. */
+const ACK_TIMEOUT_MS = 1000;
+
+describeWithServices(["redis", "postgres"], "revocation while one instance is frozen (SIGSTOP)", () => {
+  const schema = `tg_revocation_stall_${process.pid}`;
+  const prefix = `tg-revocation-stall-${process.pid}:`;
+  let pool: Pool;
+  let apps: AppProcess[] = [];
+
+  beforeAll(async () => {
+    pool = new Pool({ connectionString: postgresUrl, max: 2 });
+    await migrate(pool, { schema });
+    await new PostgresDirectory(pool, { schema }).upsertUser({
+      id: USER_ID,
+      name: "Ada",
+      email: "ada@example.com",
+      disabled: false,
+    });
+    apps = await Promise.all(
+      FRAMEWORKS.map((framework) =>
+        startApp(framework, { pgUrl: postgresUrl, pgSchema: schema, redisUrl, redisPrefix: prefix }),
+      ),
+    );
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const app of apps) app.signal("SIGCONT");
+    expect(await Promise.all(apps.map((app) => app.stop()))).toEqual(apps.map(() => 0));
+    await killAllChildren();
+    if (pool) {
+      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await pool.end();
+    }
+    const redis = new Redis(redisUrl);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  itWithServices(
+    "a token revoked while an instance is frozen is refused by it after it wakes, for requests sent after the 204",
+    async () => {
+      const violations: string[] = [];
+      for (let trial = 0; trial < TRIALS; trial++) {
+        const revoker = apps[trial % apps.length]!;
+        const frozen = apps[(trial + 1) % apps.length]!;
+        const { id, token } = await createToken(revoker, USER_ID, `frozen trial ${trial}`);
+        const bearer = { authorization: `Bearer ${token}` };
+        for (const app of apps) {
+          expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(200);
+        }
+        // Served from its LRU now: exactly the entry that must not survive.
+        expect((await send(frozen.agent, frozen.port, "GET", "/me", bearer)).status).toBe(200);
+
+        frozen.signal("SIGSTOP");
+        const deleteSentAt = performance.now();
+        let answer: HttpResult;
+        let queued: Array<Promise<HttpResult>>;
+        try {
+          answer = await send(revoker.agent, revoker.port, "DELETE", `/api-tokens/${id}`, {
+            [SESSION_HEADER]: String(USER_ID),
+          });
+          // Sent after the answer, on the connection already open and on two new ones.
+          queued = [frozen.agent, new Agent(), new Agent()].map((agent) =>
+            send(agent, frozen.port, "GET", "/me", bearer),
+          );
+        } finally {
+          frozen.signal("SIGCONT");
+        }
+        const waited = performance.now() - deleteSentAt;
+
+        // The revoker did wait for the frozen instance, up to the ack timeout.
+        expect(waited).toBeGreaterThanOrEqual(ACK_TIMEOUT_MS * 0.9);
+        const statuses = (await Promise.all(queued)).map((r) => r.status);
+        if (answer.status === 204 && statuses.includes(200)) {
+          violations.push(
+            `trial ${trial}: ${frozen.framework} (revoked via ${revoker.framework}) answered [${statuses}] after a 204`,
+          );
+        }
+        // Once awake and caught up, every instance refuses it.
+        for (const app of apps) {
+          expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(401);
+        }
+      }
+      expect(apps.map((app) => app.stderr()).join("")).toMatch(
+        /some instances did not confirm an invalidation in time/,
+      );
+      expect(violations).toEqual([]);
+    },
+    30_000,
+  );
+});
