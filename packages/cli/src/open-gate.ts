@@ -1,6 +1,6 @@
 import { createTokenGate, type Logger, type TokenGate } from "@tokengate/core";
 import { type OpenedStore, openStore } from "./open-store";
-import { openRedisCache } from "./redis-cache";
+import { type OpenedCache, openRedisCache } from "./redis-cache";
 
 export interface OpenGateOptions {
   /** The `--store` URL. */
@@ -20,6 +20,8 @@ export interface OpenGateOptions {
 export interface OpenedGate {
   readonly gate: TokenGate;
   readonly opened: OpenedStore;
+  /** The `--redis` cache, when one was asked for. */
+  readonly cache: OpenedCache | undefined;
   /** Flushes last-used times, closes the cache, then the store. */
   close(): Promise<void>;
 }
@@ -40,6 +42,7 @@ export async function openGate(options: OpenGateOptions): Promise<OpenedGate> {
     return {
       gate,
       opened,
+      cache,
       async close() {
         await gate.close();
         await cache?.close();

@@ -102,6 +102,8 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
       trackUsage: false,
     });
     try {
+      // A revocation must reach the servers' caches: wait until Redis answers (the revoke fails loudly if it never does).
+      await opened.cache?.ready(3_000);
       if (options.store === undefined) await seedDemoDirectory(opened.opened.directory);
       await run(opened);
     } finally {

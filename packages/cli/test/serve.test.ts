@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describeWithServices, itWithServices, redisUrl } from "../../../tests/support/services";
 import { printedCommands, runShell, runTokengate, type ServeProcess, startServe } from "./cli-process";
 
 const FRAMEWORKS = ["hono", "express", "koa"] as const;
@@ -131,4 +132,48 @@ describe("tokengate serve shutdown", () => {
     expect(server.banner).toContain(`store: sqlite:${join(dir, ".tokengate", "demo.db")}`);
     await server.stop();
   });
+});
+
+describeWithServices(["redis"], "tokengate serve --redis", () => {
+  let dir: string;
+  let server: ServeProcess | undefined;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "tokengate-cli-redis-"));
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  itWithServices(
+    "a revocation from the terminal, as the banner says to run it, reaches the caching server at once",
+    async () => {
+      const store = `sqlite:${join(dir, "demo.db")}`;
+      server = await startServe([
+        "--framework",
+        "express",
+        "--port",
+        "0",
+        "--store",
+        store,
+        "--redis",
+        redisUrl,
+      ]);
+      expect(server.banner).toContain("cache: in-process LRU and Redis");
+      expect(server.stderr()).not.toContain("not reachable");
+
+      const { me, token } = await runPrintedCommands(server.banner);
+      // A second call is answered from the cache the first one filled.
+      expect(await callMeAsPrinted(server.banner, token)).toEqual(me);
+
+      const hint = server.banner.split("\n").find((line) => line.startsWith("#   tokengate token revoke"))!;
+      expect(hint).toBe(`#   tokengate token revoke <id> --store ${store} --redis ${redisUrl}`);
+      const args = hint.replace("#   tokengate ", "").replace("<id>", String(me.tokenId)).split(" ");
+      expect(await runTokengate(args)).toMatchObject({ code: 0, stdout: `revoked token ${me.tokenId}\n` });
+
+      expect(await callMeAsPrinted(server.banner, token)).toMatchObject({ error: "invalid_token" });
+    },
+  );
 });

@@ -37,6 +37,12 @@ export interface RunningDemo {
   close(): Promise<void>;
 }
 
+/** A URL as a shell word for the printed hints; one carrying a password is not printed. */
+function shellWord(url: string, placeholder: string): string {
+  if (/^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(url)) return placeholder;
+  return /^[\w:/.@?=&%+-]+$/.test(url) ? url : `'${url.replace(/'/g, "'\\''")}'`;
+}
+
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -49,7 +55,7 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 /** Starts the demo API: seeds the demo users on first start, mounts the admin router and `/api/v1/me`. */
 export async function startDemo(options: ServeOptions): Promise<RunningDemo> {
-  const { gate, opened, close } = await openGate({
+  const { gate, opened, cache, close } = await openGate({
     storeUrl: options.storeUrl,
     redisUrl: options.redisUrl,
     baseDir: options.baseDir,
@@ -61,6 +67,10 @@ export async function startDemo(options: ServeOptions): Promise<RunningDemo> {
   let address: AddressInfo;
   try {
     const seeded = await seedDemoDirectory(opened.directory);
+    // Listen for invalidations before taking requests; if Redis is away the cache reads the store.
+    if (cache && !(await cache.ready(3_000))) {
+      options.logger.warn("Redis is not reachable yet: serving from the store until it is");
+    }
     server = createServer(createDemoListener(options.framework, gate));
     address = await listen(server, options.port, options.host);
     const url = curlBaseUrl(options.host, address.port);
@@ -70,12 +80,16 @@ export async function startDemo(options: ServeOptions): Promise<RunningDemo> {
       );
       return `${u.login}:${u.password} (user ${u.id}${roles.length ? `, ${roles.join(", ")}` : ""}${u.disabled ? ", disabled" : ""})`;
     });
-    const sameOptions =
-      options.storeGiven || options.redisUrl ? "   (with the --store/--redis given to serve)" : "";
+    // The terminal's commands must name the same store and, above all, the same Redis: a server
+    // that caches in Redis only hears of a revocation that is published there.
+    const sameOptions = [
+      options.storeGiven ? ` --store ${shellWord(options.storeUrl, "<the --store URL>")}` : "",
+      options.redisUrl ? ` --redis ${shellWord(options.redisUrl, "<the --redis URL>")}` : "",
+    ].join("");
     const banner = [
       `tokengate demo (${options.framework}) listening on ${url}`,
       `store: ${describeLocation(opened.location)}${seeded ? " (seeded the demo users and teams)" : ""}`,
-      `cache: ${options.redisUrl ? "redis" : "none (every request reads the store)"}`,
+      `cache: ${options.redisUrl ? "in-process LRU and Redis, invalidated over Redis pub/sub" : "none (every request reads the store)"}`,
       `logins: ${users.join("; ")}`,
       `token page: ${url}${DEMO_ADMIN_PATH}/ui (open it in a browser and sign in with a login above)`,
       "",
