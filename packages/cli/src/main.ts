@@ -2,14 +2,19 @@
  * The `tokengate` command (run by bin/tokengate.cjs). Exit codes: 0 done, 1 the command failed,
  * 2 bad arguments; `serve` runs until SIGINT or SIGTERM and then shuts down cleanly.
  */
+import { isAbsolute, relative } from "node:path";
 import { runCli } from "./program";
 
 // `npm run demo` runs the script from packages/cli; INIT_CWD is where the user typed it, so the
 // default ./.tokengate/demo.db lands in the repository root (or wherever `npx tokengate` ran).
 const baseDir = process.env.INIT_CWD || process.cwd();
+// In a checkout `tokengate` is not on PATH: the printed hints name the script itself, from baseDir.
+const script = relative(baseDir, process.argv[1] ?? "");
+const cliCommand = script && !script.startsWith("..") && !isAbsolute(script) ? `node ${script}` : "tokengate";
 
 runCli(process.argv.slice(2), {
   baseDir,
+  cliCommand,
   env: process.env,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

@@ -21,6 +21,8 @@ export interface CliEnvironment extends CommandOutput {
   /** Relative paths (the default `./.tokengate/demo.db`, `sqlite:./x.db`) resolve against it. */
   readonly baseDir: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** How a user at `baseDir` runs this CLI again, for printed hints. Default `tokengate`. */
+  readonly cliCommand?: string;
   /** Called once `serve` is listening, with the function that stops it. */
   onServing?(stop: () => Promise<void>): void;
 }
@@ -151,6 +153,7 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
         port: options.port,
         storeUrl: storeUrlOf(options.store),
         storeGiven: options.store !== undefined,
+        cliCommand: io.cliCommand ?? "tokengate",
         redisUrl: options.redis,
         baseDir: io.baseDir,
         logger: stderrLogger(io),

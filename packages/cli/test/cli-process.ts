@@ -81,7 +81,7 @@ export function startServe(args: readonly string[], baseDir = REPO_ROOT): Promis
       out += chunk.toString();
       const match = /listening on (http:\/\/\S+:(\d+))\n/.exec(out);
       // The banner is written in one piece; wait for its last line.
-      if (!match || !out.includes("tokengate token revoke")) return;
+      if (!match || !out.includes(" token revoke <id>")) return;
       clearTimeout(timer);
       resolveStart({
         child,

@@ -168,10 +168,12 @@ describeWithServices(["redis"], "tokengate serve --redis", () => {
       // A second call is answered from the cache the first one filled.
       expect(await callMeAsPrinted(server.banner, token)).toEqual(me);
 
-      const hint = server.banner.split("\n").find((line) => line.startsWith("#   tokengate token revoke"))!;
-      expect(hint).toBe(`#   tokengate token revoke <id> --store ${store} --redis ${redisUrl}`);
-      const args = hint.replace("#   tokengate ", "").replace("<id>", String(me.tokenId)).split(" ");
-      expect(await runTokengate(args)).toMatchObject({ code: 0, stdout: `revoked token ${me.tokenId}\n` });
+      const hint = server.banner.split("\n").find((line) => line.includes(" token revoke <id>"))!;
+      expect(hint).toBe(
+        `#   node packages/cli/bin/tokengate.cjs token revoke <id> --store ${store} --redis ${redisUrl}`,
+      );
+      const revoke = await runShell(hint.replace(/^#\s+/, "").replace("<id>", String(me.tokenId)));
+      expect(revoke).toMatchObject({ code: 0, stdout: `revoked token ${me.tokenId}\n` });
 
       expect(await callMeAsPrinted(server.banner, token)).toMatchObject({ error: "invalid_token" });
     },

@@ -24,6 +24,8 @@ export interface ServeOptions {
   readonly logger: Logger;
   /** True when `--store` was given: the printed CLI hints then say to pass the same options. */
   readonly storeGiven?: boolean;
+  /** How the printed hints invoke the CLI, e.g. `tokengate` or `node packages/cli/bin/tokengate.cjs`. */
+  readonly cliCommand?: string;
 }
 
 /** A listening demo server. */
@@ -82,6 +84,7 @@ export async function startDemo(options: ServeOptions): Promise<RunningDemo> {
     });
     // The terminal's commands must name the same store and, above all, the same Redis: a server
     // that caches in Redis only hears of a revocation that is published there.
+    const cli = options.cliCommand ?? "tokengate";
     const sameOptions = [
       options.storeGiven ? ` --store ${shellWord(options.storeUrl, "<the --store URL>")}` : "",
       options.redisUrl ? ` --redis ${shellWord(options.redisUrl, "<the --redis URL>")}` : "",
@@ -96,8 +99,8 @@ export async function startDemo(options: ServeOptions): Promise<RunningDemo> {
       demoInstructions(url),
       "",
       "# Then revoke it from another terminal and call again: it is refused at once.",
-      `#   tokengate token list --user 1${sameOptions}`,
-      `#   tokengate token revoke <id>${sameOptions}`,
+      `#   ${cli} token list --user 1${sameOptions}`,
+      `#   ${cli} token revoke <id>${sameOptions}`,
       "",
     ].join("\n");
     return {
