@@ -14,6 +14,8 @@ export interface OpenGateOptions {
   readonly trackUsage: boolean;
   /** Create PostgreSQL tables if missing (the demo server does, so it starts on an empty database). */
   readonly migrate?: boolean;
+  /** Create a missing SQLite file (serve, and the default demo store) or refuse (an operator's typo). */
+  readonly createSqliteFile?: boolean;
 }
 
 /** A gate over the store (and cache) the command line names, and how to close all of it. */
@@ -28,7 +30,9 @@ export interface OpenedGate {
 
 /** Opens the store, the optional Redis cache and the gate over them. */
 export async function openGate(options: OpenGateOptions): Promise<OpenedGate> {
-  const opened = await openStore(options.storeUrl, options.baseDir);
+  const opened = await openStore(options.storeUrl, options.baseDir, {
+    createSqliteFile: options.createSqliteFile ?? true,
+  });
   try {
     if (options.migrate) await opened.migrate();
     const cache = options.redisUrl ? await openRedisCache(options.redisUrl, options.logger) : undefined;

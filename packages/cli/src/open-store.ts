@@ -1,10 +1,10 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { type Directory, MemoryDirectory, MemoryTokenStore, type TokenStore } from "@tokengate/core";
 import { DEFAULT_SCHEMA, migrate, PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
 import pg from "pg";
-import { UsageError } from "./usage-error";
+import { CommandFailure, UsageError } from "./usage-error";
 
 /** Where tokens live, as the `--store` option names it. */
 export type StoreLocation =
@@ -82,13 +82,17 @@ export function describeLocation(location: StoreLocation): string {
 
 /**
  * Opens the store and directory a `--store` URL names. SQLite creates its file (and the
- * `.tokengate/` folder) and tables on first use; PostgreSQL needs `migrate()` (or `tokengate
- * migrate`) once.
+ * `.tokengate/` folder) and tables on first use unless `createSqliteFile` is false; PostgreSQL needs
+ * `migrate()` (or `tokengate migrate`) once.
  *
  * @example
  * const { store, directory, close } = await openStore("sqlite:./.tokengate/demo.db", process.cwd());
  */
-export async function openStore(url: string, baseDir: string): Promise<OpenedStore> {
+export async function openStore(
+  url: string,
+  baseDir: string,
+  options: { createSqliteFile?: boolean } = {},
+): Promise<OpenedStore> {
   const location = parseStoreUrl(url, baseDir);
   switch (location.kind) {
     case "memory":
@@ -100,6 +104,12 @@ export async function openStore(url: string, baseDir: string): Promise<OpenedSto
         close: async () => {},
       };
     case "sqlite": {
+      // A mistyped path must not quietly become a new, empty store that "has no tokens".
+      if (options.createSqliteFile === false && !existsSync(location.path)) {
+        throw new CommandFailure(
+          `no store at ${location.path} (tokengate serve or tokengate migrate --store sqlite:… creates it)`,
+        );
+      }
       mkdirSync(dirname(location.path), { recursive: true });
       const opened = openSqlite(location.path);
       return {

@@ -1,4 +1,4 @@
-import { describeCause, type Logger } from "@tokengate/core";
+import type { Logger } from "@tokengate/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import packageJson from "../package.json";
 import { startDemo } from "./commands/serve";
@@ -102,6 +102,7 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
       baseDir: io.baseDir,
       logger: stderrLogger(io),
       trackUsage: false,
+      createSqliteFile: options.store === undefined,
     });
     try {
       // A revocation must reach the servers' caches: wait until Redis answers (the revoke fails loudly if it never does).
@@ -305,7 +306,9 @@ export async function runCli(args: readonly string[], io: CliEnvironment): Promi
       io.stderr(`error: ${error.message}\n`);
       return 1;
     }
-    io.stderr(`error: ${describeCause(error)}\n`);
+    // Driver messages (SQLite, PostgreSQL, Redis) name the problem; none carries a token or digest.
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`error: ${message.split("\n")[0]}\n`);
     return 1;
   }
 }

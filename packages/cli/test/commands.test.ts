@@ -175,6 +175,16 @@ describe("token commands against a store", () => {
     expect(outsider.stderr).toBe("error: teamId: user 2 is not a member of team 2 (--team)\n");
   });
 
+  it("refuses a --store file that does not exist instead of creating an empty one", async () => {
+    const typo = join(dir, "tokns.db");
+    const result = await runTokengate(["token", "list", "--user", "1", "--store", `sqlite:${typo}`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `error: no store at ${typo} (tokengate serve or tokengate migrate --store sqlite:… creates it)\n`,
+    );
+    expect(existsSync(typo)).toBe(false);
+  });
+
   it("reports an unknown id as not found, exit 1", async () => {
     const result = await tokengate("token", "revoke", "999999");
     expect(result).toEqual({ code: 1, stdout: "", stderr: "error: token 999999 not found\n" });
