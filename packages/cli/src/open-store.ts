@@ -1,6 +1,14 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { type Directory, MemoryDirectory, MemoryTokenStore, type TokenStore } from "@tokengate/core";
+import {
+  type Directory,
+  type DirectoryTeam,
+  type DirectoryUser,
+  MemoryDirectory,
+  MemoryTokenStore,
+  type TeamRole,
+  type TokenStore,
+} from "@tokengate/core";
 import { DEFAULT_SCHEMA, migrate, PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
 import pg from "pg";
@@ -14,9 +22,9 @@ export type StoreLocation =
 
 /** The directory writes the demo seeds with; SQLite's and memory's are synchronous, PostgreSQL's are not. */
 export interface SeedableDirectory extends Directory {
-  upsertUser(user: { id: number; name?: string | null; email?: string | null; disabled: boolean }): unknown;
-  upsertTeam(team: { id: number; name?: string | null; ownerUserId: number }): unknown;
-  setRole(teamId: number, userId: number, role: "ADMIN" | "MANAGER" | "MEMBER" | null): unknown;
+  upsertUser(user: DirectoryUser): unknown;
+  upsertTeam(team: DirectoryTeam): unknown;
+  setRole(teamId: number, userId: number, role: TeamRole | null): unknown;
 }
 
 /** A store and its directory, opened from a `--store` URL. */
