@@ -66,4 +66,5 @@ export {
   TokenVerifier,
   type VerifierConfig,
   type VerifyOutcome,
+  type VerifyRequirements,
 } from "./verify";

@@ -47,6 +47,8 @@ export function createAuthDecider(
   const gate = isTokenGate(gateOrOptions) ? gateOrOptions : createTokenGate(gateOrOptions);
   const guard = options.scopes && options.scopes.length > 0 ? scopeGuard(options.scopes, gate.realm) : null;
   const optional = options.optional ?? false;
+  // Checked inside verify, before the rate limit; the guard covers identities attached earlier.
+  const requirements = guard ? { scopes: options.scopes } : {};
   const { verifier } = gate;
 
   return {
@@ -55,7 +57,7 @@ export function createAuthDecider(
       let identity = existing;
       let headers = NONE;
       if (!identity) {
-        const outcome = await verifier.verify(typeof input === "function" ? input() : input);
+        const outcome = await verifier.verify(typeof input === "function" ? input() : input, requirements);
         if (!outcome.ok) {
           if (optional && outcome.error.code === "missing_credentials" && !guard) {
             return { action: "continue", identity: undefined, headers };

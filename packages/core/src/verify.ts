@@ -40,6 +40,11 @@ export interface FailureLimiter {
   recordFailure(clientAddress: string, now: Date): Promise<void>;
 }
 
+/** What a route asks of a credential beyond being valid. */
+export interface VerifyRequirements {
+  readonly scopes?: readonly string[] | undefined;
+}
+
 export type VerifyOutcome =
   | { readonly ok: true; readonly identity: AuthIdentity; readonly headers: Readonly<Record<string, string>> }
   | { readonly ok: false; readonly error: TokenGateError; readonly answer: HttpAnswer };
@@ -104,7 +109,11 @@ export class TokenVerifier {
     return { ok: false, error, answer: authFailureAnswer(error, this.realm) };
   }
 
-  async verify(input: CredentialInput): Promise<VerifyOutcome> {
+  /**
+   * @param requirements scopes the route needs: checked before the rate limit (DESIGN.md order),
+   *   so a token refused for scope spends none of its budget.
+   */
+  async verify(input: CredentialInput, requirements: VerifyRequirements = {}): Promise<VerifyOutcome> {
     const parsed = parseCredentials(input.authorization, input.queryToken);
     if (parsed.kind === "none") return this.#fail("missing_credentials");
     if (parsed.kind === "malformed") return this.#fail("invalid_request", parsed.reason);
@@ -129,7 +138,7 @@ export class TokenVerifier {
       }
     }
 
-    const outcome = await this.#check(parsed.token, now);
+    const outcome = await this.#check(parsed.token, now, requirements.scopes);
     if (!outcome.ok && failureLimiter && address !== undefined && outcome.error.status === 401) {
       try {
         await failureLimiter.recordFailure(address, now);
@@ -143,7 +152,18 @@ export class TokenVerifier {
     return outcome;
   }
 
-  async #check(token: string, now: Date): Promise<VerifyOutcome> {
+  #insufficientScope(scopes: readonly string[]): VerifyOutcome {
+    const key = `insufficient_scope\0${scopes.join(" ")}`;
+    let cached = this.#answers.get(key);
+    if (!cached) {
+      const error = new TokenGateError("insufficient_scope", { scopes });
+      cached = { error, answer: authFailureAnswer(error, this.realm) };
+      this.#answers.set(key, cached);
+    }
+    return { ok: false, ...cached };
+  }
+
+  async #check(token: string, now: Date, scopes: readonly string[] | undefined): Promise<VerifyOutcome> {
     const { formats, digesters, lookup } = this.#config;
     // The shape check refuses garbage before any hashing or I/O.
     let shaped = false;
@@ -195,6 +215,11 @@ export class TokenVerifier {
       user: actingUser,
       team,
     };
+
+    if (scopes) {
+      for (const scope of scopes)
+        if (!identity.scopes.includes(scope)) return this.#insufficientScope(scopes);
+    }
 
     let headers = NO_HEADERS;
     const { limiter, usage } = this.#config;
