@@ -4,7 +4,7 @@ import { adminFailureAnswer, type HttpAnswer, jsonAnswer, TokenGateError } from 
 import type { Result } from "./result";
 import { ListApiTokensQuerySchema, TokenIdParamSchema } from "./schemas";
 import type { TokenService } from "./service";
-import { parseOrFail } from "./validation";
+import { fieldError, parseOrFail } from "./validation";
 
 /** The admin router's routes, relative to where it is mounted. Adapters register exactly these. */
 export const ADMIN_ROUTES = [
@@ -48,7 +48,8 @@ export interface AdminCall {
   readonly operation: AdminOperation;
   /** The `:id` path parameter, as sent. */
   readonly id?: string | undefined;
-  readonly query: Readonly<Record<string, string | undefined>>;
+  /** The query string, with or without its leading `?` (see `adminQuery`). */
+  readonly query: string;
   readonly contentType?: string | undefined;
   readonly body: AdminBody;
   /** The signed-in user, as the application's `getActor` hook answered; null when signed out. */
@@ -93,6 +94,23 @@ function readJson(call: AdminCall): Result<unknown> {
  * The admin router, framework-free: takes one call, answers status, headers and JSON body.
  * Adapters only read the request into an `AdminCall` and write the `HttpAnswer` back.
  */
+/**
+ * The query parameters, each named once. Frameworks disagree on a repeated name (first wins, last
+ * wins), so `?teamId=20&teamId=10` would mean different teams behind different adapters: refuse it.
+ */
+export function adminQuery(search: string): Result<Record<string, string>> {
+  const params: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(search)) {
+    if (Object.hasOwn(params, name))
+      return { ok: false, error: fieldError(name, `${name} must be given once`) };
+    params[name] = value;
+  }
+  return { ok: true, value: params };
+}
+
+/** The admin 401's challenge unless the app names its own (`sessionChallenge`, e.g. Basic for the demo). */
+export const DEFAULT_SESSION_CHALLENGE = 'Session realm="tokengate-admin"';
+
 export class TokenAdmin {
   /** @param people the directory and team roles, for the page's `GET /session`. */
   constructor(
@@ -103,11 +121,15 @@ export class TokenAdmin {
   async handle(call: AdminCall): Promise<HttpAnswer> {
     try {
       const answer = await this.#dispatch(call);
-      const challenge = call.settings?.sessionChallenge;
-      if (answer.status !== 401 || !challenge) return answer;
+      if (answer.status !== 401) return answer;
+      // RFC 9110 §15.5.2: every 401 carries a challenge. The router authenticates with the app's
+      // own session, so the default names no credential scheme a client could send here.
+      const challenge = call.settings?.sessionChallenge ?? DEFAULT_SESSION_CHALLENGE;
       return { ...answer, headers: { ...answer.headers, "www-authenticate": challenge } };
-    } catch {
-      // A store failure is the server's fault: 503, and no internals in the body.
+    } catch (error) {
+      // A failure that explains itself (the cache could not confirm a revocation everywhere) keeps
+      // its words; anything else is the store's fault: 503, and no internals in the body.
+      if (error instanceof TokenGateError) return adminFailureAnswer(error);
       return adminFailureAnswer(new TokenGateError("store_unavailable", { retryAfter: 5 }));
     }
   }
@@ -137,7 +159,9 @@ export class TokenAdmin {
         return created.ok ? jsonAnswer(201, created.value) : adminFailureAnswer(created.error);
       }
       case "list": {
-        const query = parseOrFail(ListApiTokensQuerySchema, call.query, "query");
+        const params = adminQuery(call.query);
+        if (!params.ok) return adminFailureAnswer(params.error);
+        const query = parseOrFail(ListApiTokensQuerySchema, params.value, "query");
         if (!query.ok) return adminFailureAnswer(query.error);
         const filter = query.value.teamId === undefined ? {} : { teamId: query.value.teamId };
         const listed = await this.service.list(principal, filter);

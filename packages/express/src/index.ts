@@ -99,7 +99,7 @@ export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptio
         const answer = await gate.admin.handle({
           operation: route.operation,
           id: (req.params as Record<string, string | undefined>).id,
-          query: Object.fromEntries(new URL(req.originalUrl, "http://x").searchParams),
+          query: new URL(req.originalUrl, "http://x").search,
           contentType: req.headers["content-type"],
           body,
           actorUserId: actor?.userId ?? null,

@@ -100,7 +100,7 @@ export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptio
         await gate.admin.handle({
           operation: route.operation,
           id: c.req.param("id"),
-          query: c.req.query(),
+          query: new URL(c.req.url).search,
           contentType: c.req.header("content-type"),
           body,
           actorUserId: actor?.userId ?? null,

@@ -97,7 +97,7 @@ export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptio
         await gate.admin.handle({
           operation: route.operation,
           id: params.id,
-          query: Object.fromEntries(new URLSearchParams(ctx.querystring)),
+          query: ctx.querystring,
           contentType: ctx.get("content-type") || undefined,
           body,
           actorUserId: actor?.userId ?? null,

@@ -5,7 +5,7 @@ import { isCrossOriginRequest } from "./cross-site";
 function setup(directory: Directory = demoDirectory()) {
   const gate = createTokenGate({ store: new MemoryTokenStore(), directory, usageFlushIntervalMs: false });
   const call = (operation: AdminOperation, extra: Partial<AdminCall> = {}) =>
-    gate.admin.handle({ operation, query: {}, body: { kind: "absent" }, actorUserId: 1, ...extra });
+    gate.admin.handle({ operation, query: "", body: { kind: "absent" }, actorUserId: 1, ...extra });
   const create = (extra: Partial<AdminCall> = {}) =>
     call("create", {
       contentType: "application/json",
