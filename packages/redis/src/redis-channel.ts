@@ -175,6 +175,9 @@ export class RedisInvalidationChannel implements InvalidationTransport {
           receivers,
           timeoutMs: this.#ackTimeoutMs,
         });
+        // An instance that has not confirmed may still hold the credential (a GC pause, a frozen
+        // process, a partition): resolving would let the revoker answer "revoked" while it is not.
+        throw new Error(`${receivers - pending.received} of ${receivers} instances did not confirm in time`);
       }
     } finally {
       clearTimeout(timer);
