@@ -42,22 +42,30 @@ if (!(await reachable(redisUrl, 6379))) {
   const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).stdout.trim();
   if (found) {
     const port = await freePort();
-    ownRedis = spawn(found, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: "ignore",
-    });
+    ownRedis = spawn(
+      found,
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      {
+        stdio: "ignore",
+      },
+    );
     for (let i = 0; i < 50 && !(await reachable(`redis://127.0.0.1:${port}`, port)); i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
     env.TOKENGATE_TEST_REDIS_URL = `redis://127.0.0.1:${port}`;
     console.log(`[services] started ${found} on 127.0.0.1:${port} for this run`);
   } else {
-    console.warn(`\n!!! [services] Redis is not reachable at ${redisUrl} and no redis-server is on PATH: Redis suites ${env.CI === "true" ? "FAIL (CI=true)" : "are SKIPPED"}\n`);
+    console.warn(
+      `\n!!! [services] Redis is not reachable at ${redisUrl} and no redis-server is on PATH: Redis suites ${env.CI === "true" ? "FAIL (CI=true)" : "are SKIPPED"}\n`,
+    );
   }
 } else {
   env.TOKENGATE_TEST_REDIS_URL = redisUrl;
 }
 if (!(await reachable(postgresUrl, 5432))) {
-  console.warn(`\n!!! [services] PostgreSQL is not reachable at ${postgresUrl.replace(/\/\/[^@]*@/, "//")}: PostgreSQL suites ${env.CI === "true" ? "FAIL (CI=true)" : "are SKIPPED"}\n`);
+  console.warn(
+    `\n!!! [services] PostgreSQL is not reachable at ${postgresUrl.replace(/\/\/[^@]*@/, "//")}: PostgreSQL suites ${env.CI === "true" ? "FAIL (CI=true)" : "are SKIPPED"}\n`,
+  );
 } else {
   env.TOKENGATE_TEST_POSTGRES_URL = postgresUrl;
 }

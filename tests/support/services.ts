@@ -8,7 +8,8 @@
 import { Socket } from "node:net";
 
 export const redisUrl = process.env.TOKENGATE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-export const postgresUrl = process.env.TOKENGATE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const postgresUrl =
+  process.env.TOKENGATE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 function reachable(url: string, defaultPort: number): Promise<boolean> {
   const { hostname, port } = new URL(url);
@@ -54,7 +55,6 @@ export function describeWithServices(
           .map((m) => (m === "redis" ? redisUrl : postgresUrl.replace(/\/\/[^@]*@/, "//")))
           .join(", ")})`;
         if (process.env.CI === "true") throw new Error(`[services] ${name}: ${why}; CI needs every service`);
-        // biome-ignore lint/suspicious/noConsole: the loud line the skip owes its reader
         console.warn(`\n!!! SKIPPED "${name}": ${why}. Start the service to run it.\n`);
       }
     });
