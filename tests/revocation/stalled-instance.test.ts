@@ -5,15 +5,11 @@
  * would freeze it, while its LRU holds the token. The revoker waits for it up to the timeout, logs
  * that an instance did not confirm, and answers 204 all the same.
  *
- * KNOWN FAILURE (reported, not fixed here): when the frozen instance wakes, a request that was sent
- * on an already-open keep-alive connection AFTER the 204 is, in roughly a third of the trials,
- * handled before the invalidation waiting on its Redis socket, and answered 200 from the LRU.
- * Requests on new connections are refused (they are accepted later in the event loop). The cause is
- * `RedisInvalidationChannel.publish` (packages/redis/src/redis-channel.ts) resolving after the ack
- * timeout instead of rejecting, so `TieredCache.invalidate` resolves and `TokenService.delete`
- * answers 204 although one listening instance never confirmed. Treating a missing ack like the
- * undelivered case already handled there (`#undelivered`: 503 with Retry-After) would make the 204
- * mean what it says; see tests/revocation/README.md.
+ * Before the fix, `RedisInvalidationChannel.publish` resolved after the ack timeout, the revoker
+ * answered 204, and in about a third of the trials the woken instance answered 200 from its LRU to a
+ * request sent after the 204 on an already-open keep-alive connection. Now a missing ack fails the
+ * invalidation: the revoker answers 503 ("stored, but not yet confirmed everywhere"), so a 204
+ * always means every listening instance has dropped the token.
  */
 import { Agent } from "node:http";
 import { performance } from "node:perf_hooks";
@@ -108,6 +104,8 @@ describeWithServices(["redis", "postgres"], "revocation while one instance is fr
 
         // The revoker did wait for the frozen instance, up to the ack timeout.
         expect(waited).toBeGreaterThanOrEqual(ACK_TIMEOUT_MS * 0.9);
+        // Never a 204 it cannot back up: the frozen instance did not confirm.
+        expect(answer.status).toBe(503);
         const statuses = (await Promise.all(queued)).map((r) => r.status);
         if (answer.status === 204 && statuses.includes(200)) {
           violations.push(
