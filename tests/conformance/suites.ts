@@ -350,5 +350,30 @@ export function directoryConformance(
         expect(await directory.findRole(11, 2)).toBe("MEMBER");
       }),
     );
+
+    test(
+      "listTeamsOf, where a directory offers it, lists the user's teams and roles by team id",
+      withDirectory(async ({ directory, writes }) => {
+        if (!directory.listTeamsOf) {
+          // Optional; only the read-only Documenso layout goes without (the page then asks for a team id).
+          expect(directory.name).toBe("documenso");
+          return;
+        }
+        await writes.upsertUser(ada);
+        await writes.upsertUser(bob);
+        await writes.upsertTeam({ id: 11, name: "Sales", ownerUserId: 1 });
+        await writes.upsertTeam({ id: 10, name: "Platform", ownerUserId: 1 });
+        await writes.setRole(11, 2, "MEMBER");
+        await writes.setRole(10, 2, "ADMIN");
+        await writes.setRole(10, 1, "ADMIN");
+        expect(await directory.listTeamsOf(2)).toEqual([
+          { team: { id: 10, name: "Platform", ownerUserId: 1 }, role: "ADMIN" },
+          { team: { id: 11, name: "Sales", ownerUserId: 1 }, role: "MEMBER" },
+        ]);
+        await writes.setRole(10, 2, null);
+        expect((await directory.listTeamsOf(2)).map((t) => t.team.id)).toEqual([11]);
+        expect(await directory.listTeamsOf(99)).toEqual([]);
+      }),
+    );
   });
 }

@@ -12,6 +12,7 @@ import { type DemoServer, startDemoServer } from "./demo-server";
 
 const ALICE = { username: "alice", password: "alice-demo" };
 const BOB = { username: "bob", password: "bob-demo" };
+const CAROL = { username: "carol", password: "carol-demo" };
 const basic = (login: { username: string; password: string }) =>
   `Basic ${Buffer.from(`${login.username}:${login.password}`).toString("base64")}`;
 
@@ -86,7 +87,7 @@ describeWithChromium("the token page in headless Chromium, against the demo serv
     async () => {
       const page = await openPage(ALICE);
       await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: demo.baseUrl });
-      await expectText(page, "#who", "Signed in as alice.");
+      await expectText(page, "#who", "Signed in as alice, managing tokens of acme.");
       await page.getByText("You have no API tokens yet").waitFor();
       await shot(page, "02-empty");
 
@@ -146,18 +147,18 @@ describeWithChromium("the token page in headless Chromium, against the demo serv
   itWithChromium(
     "tells team tokens from personal ones, and marks an expired token",
     async () => {
-      // The demo's SQLite directory cannot list a user's teams, so the page asks for the team's id.
+      // The demo's SQLite directory lists alice's teams, so the page offers the ones she manages.
       const page = await openPage(ALICE);
       await page.getByLabel("Name", { exact: true }).fill("acme-ci");
       await page.getByRole("radio", { name: "Team" }).check();
-      await page.getByLabel("Team id", { exact: true }).fill("1");
+      await page.getByLabel("Which team", { exact: true }).selectOption({ label: "acme" });
       await page.getByLabel("Expires").selectOption("never");
       await page.getByRole("button", { name: "Create token" }).click();
       await page.getByRole("heading", { name: "Your new token" }).waitFor();
       await page.getByRole("button", { name: "I have stored it" }).click();
       const teamRow = row(page, "acme-ci");
       await teamRow.waitFor();
-      expect(await teamRow.getByText("Team: team #1").isVisible()).toBe(true);
+      expect(await teamRow.getByText("Team: acme").isVisible()).toBe(true);
       expect(await teamRow.getByText("created by you").isVisible()).toBe(true);
       expect(await row(page, "ci-deploys").getByText("Personal", { exact: true }).isVisible()).toBe(true);
 
@@ -179,7 +180,7 @@ describeWithChromium("the token page in headless Chromium, against the demo serv
         sqlite.close();
       }
       await page.reload();
-      // The team id typed once is remembered, so the team's token is still listed after a reload.
+      // The team's tokens are listed again after a reload.
       await row(page, "acme-ci").waitFor();
       const expired = row(page, "old-laptop", "Expired");
       await expired.waitFor();
@@ -236,20 +237,28 @@ describeWithChromium("the token page in headless Chromium, against the demo serv
     60_000,
   );
 
-  itWithChromium("explains a refusal (403) in words: bob is not an admin of the team", async () => {
-    const page = await openPage(BOB);
-    await page.getByLabel("Name", { exact: true }).fill("bob-team");
-    await page.getByRole("radio", { name: "Team" }).check();
-    await page.getByLabel("Team id", { exact: true }).fill("1");
-    await page.getByRole("button", { name: "Create token" }).click();
-    await expectText(
-      page,
-      "#form-error",
-      /not allowed to do that \(HTTP 403\): You cannot create tokens for this team/,
-    );
-    expect(await tokenNames(BOB)).toEqual([]);
-    await shot(page, "10-forbidden");
-  });
+  itWithChromium(
+    "offers team tokens only to a team's admins, and explains a refusal (403) in words",
+    async () => {
+      // bob is a MEMBER of acme: the page offers him personal tokens only, and says why.
+      const bobPage = await openPage(BOB);
+      await expectText(bobPage, "#who", "Signed in as bob.");
+      expect(await bobPage.getByRole("radio", { name: "Team" }).isVisible()).toBe(false);
+      expect(await bobPage.locator("#owner-hint").textContent()).toMatch(
+        /Team tokens can be created by a team's admins/,
+      );
+      // carol's account is disabled: the server refuses her, and the page says so in words.
+      const page = await openPage(CAROL);
+      await expectText(page, "#signed-out-heading", "You cannot manage tokens here");
+      await expectText(
+        page,
+        "#signed-out-text",
+        /not allowed to do that \(HTTP 403\): Your account is disabled/,
+      );
+      expect(await tokenNames(BOB)).toEqual([]);
+      await shot(page, "10-forbidden");
+    },
+  );
 
   itWithChromium(
     "shows a loading state, then explains an outage (503) without claiming there are no tokens",
@@ -297,7 +306,7 @@ describeWithChromium("the token page in headless Chromium, against the demo serv
     try {
       // Signed in first, so the browser holds alice's credentials for the demo's origin.
       const page = await openPage(ALICE);
-      await expectText(page, "#who", "Signed in as alice.");
+      await expectText(page, "#who", "Signed in as alice, managing tokens of acme.");
       const answered = page.waitForResponse((r) => r.request().method() === "POST");
       await page.goto(attacker.url);
       const response = await answered;
@@ -319,7 +328,7 @@ describeWithChromium("the token page in headless Chromium, against the demo serv
         try {
           const page = await context.newPage();
           await page.goto(`${server.baseUrl}/api-tokens/ui`);
-          await expectText(page, "#who", "Signed in as alice.");
+          await expectText(page, "#who", "Signed in as alice, managing tokens of acme.");
           await page.getByLabel("Name", { exact: true }).fill(`${framework}-token`);
           await page.getByRole("button", { name: "Create token" }).click();
           await page.getByRole("heading", { name: "Your new token" }).waitFor();

@@ -30,6 +30,7 @@ export class PostgresDirectory implements Directory {
   readonly #upsertTeam;
   readonly #setRole;
   readonly #removeRole;
+  readonly #teamsOf;
 
   constructor(pool: Pool, options: PostgresStoreOptions = {}) {
     const s = quoteSchema(options.schema ?? DEFAULT_SCHEMA);
@@ -52,6 +53,10 @@ export class PostgresDirectory implements Directory {
        ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role`,
     );
     this.#removeRole = statement(`DELETE FROM ${s}.memberships WHERE team_id = $1 AND user_id = $2`);
+    this.#teamsOf = statement(
+      `SELECT t.id, t.name, t.owner_user_id, m.role FROM ${s}.memberships m JOIN ${s}.teams t ON t.id = m.team_id
+       WHERE m.user_id = $1 ORDER BY t.id`,
+    );
   }
 
   async findUser(userId: number): Promise<DirectoryUser | null> {
@@ -71,6 +76,18 @@ export class PostgresDirectory implements Directory {
   async findRole(teamId: number, userId: number): Promise<TeamRole | null> {
     const { rows } = await run<{ role: TeamRole }>(this.#pool, this.#findRole([teamId, userId]));
     return rows[0]?.role ?? null;
+  }
+
+  /** The teams the user belongs to, with the role in each (the token page's team picker). */
+  async listTeamsOf(userId: number): Promise<Array<{ team: DirectoryTeam; role: TeamRole }>> {
+    const { rows } = await run<{ id: number; name: string | null; owner_user_id: number; role: TeamRole }>(
+      this.#pool,
+      this.#teamsOf([userId]),
+    );
+    return rows.map((row) => ({
+      team: { id: row.id, name: row.name, ownerUserId: row.owner_user_id },
+      role: row.role,
+    }));
   }
 
   /** Creates the user or replaces its fields. */

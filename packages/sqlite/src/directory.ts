@@ -36,6 +36,7 @@ export class SqliteDirectory implements Directory {
   readonly #upsertTeam: Statement<[number, string | null, number]>;
   readonly #setRole: Statement<[number, number, TeamRole]>;
   readonly #removeRole: Statement<[number, number]>;
+  readonly #teamsOf: Statement<[number], TeamRow & { role: TeamRole }>;
 
   constructor(db: Database) {
     migrateSqlite(db);
@@ -56,6 +57,10 @@ export class SqliteDirectory implements Directory {
        ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role`,
     );
     this.#removeRole = db.prepare("DELETE FROM memberships WHERE team_id = ? AND user_id = ?");
+    this.#teamsOf = db.prepare(
+      `SELECT t.id, t.name, t.owner_user_id, m.role FROM memberships m JOIN teams t ON t.id = m.team_id
+       WHERE m.user_id = ? ORDER BY t.id`,
+    );
   }
 
   async findUser(userId: number): Promise<DirectoryUser | null> {
@@ -70,6 +75,14 @@ export class SqliteDirectory implements Directory {
 
   async findRole(teamId: number, userId: number): Promise<TeamRole | null> {
     return this.#findRole.get(teamId, userId)?.role ?? null;
+  }
+
+  /** The teams the user belongs to, with the role in each (the token page's team picker). */
+  async listTeamsOf(userId: number): Promise<Array<{ team: DirectoryTeam; role: TeamRole }>> {
+    return this.#teamsOf.all(userId).map((row) => ({
+      team: { id: row.id, name: row.name, ownerUserId: row.owner_user_id },
+      role: row.role,
+    }));
   }
 
   /** Creates the user or replaces its fields. */
