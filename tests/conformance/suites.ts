@@ -131,7 +131,8 @@ export function tokenStoreConformance(
           () => null,
           (e: unknown) => e,
         );
-        expect(error).toBeInstanceOf(Error);
+        // By name: a driver's error class may come from another realm than the test's Error.
+        expect((error as Error).name).toBe("DuplicateDigestError");
         expect(String((error as Error).message)).not.toContain(first.digest);
         expect(JSON.stringify(error)).not.toContain(first.digest);
         expect(await store.findByDigest(first.digest)).toEqual(first);

@@ -50,6 +50,7 @@ export * from "./schemas";
 export { TokenService, type TokenServiceConfig } from "./service";
 export { checksumTokenFormat, documensoTokenFormat, randomString, type TokenFormat } from "./token-format";
 export type * from "./types";
+export { DuplicateDigestError } from "./types";
 export {
   BatchedUsageRecorder,
   type TokenUsageCounts,

@@ -1,11 +1,12 @@
-import type {
-  Directory,
-  DirectoryTeam,
-  DirectoryUser,
-  NewTokenRecord,
-  TeamRole,
-  TokenRecord,
-  TokenStore,
+import {
+  type Directory,
+  type DirectoryTeam,
+  type DirectoryUser,
+  DuplicateDigestError,
+  type NewTokenRecord,
+  type TeamRole,
+  type TokenRecord,
+  type TokenStore,
 } from "./types";
 
 const newestFirst = (a: TokenRecord, b: TokenRecord) =>
@@ -30,7 +31,7 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async insert(token: NewTokenRecord): Promise<TokenRecord> {
-    if (this.#byDigest.has(token.digest)) throw new Error("MemoryTokenStore: duplicate digest");
+    if (this.#byDigest.has(token.digest)) throw new DuplicateDigestError("MemoryTokenStore");
     const record: TokenRecord = {
       ...token,
       scopes: [...token.scopes],

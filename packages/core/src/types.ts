@@ -130,3 +130,14 @@ export interface AuthIdentity {
 
 /** Who is calling the admin router or the service: a signed-in user, or an operator at a terminal. */
 export type Principal = { readonly kind: "user"; readonly userId: number } | { readonly kind: "operator" };
+
+/**
+ * Thrown by every `TokenStore.insert` when the digest exists already. Its message never carries
+ * the digest (a driver's own unique-violation message would quote it).
+ */
+export class DuplicateDigestError extends Error {
+  override readonly name = "DuplicateDigestError";
+  constructor(store: string) {
+    super(`${store}: a token with this digest already exists`);
+  }
+}

@@ -32,12 +32,7 @@ export async function run<R extends QueryResultRow>(
  * A duplicate digest, reported without the driver's error: PostgreSQL's `detail` for a unique
  * violation quotes the key, and the key here is a token digest, which must never reach a log.
  */
-export class DuplicateDigestError extends Error {
-  override readonly name = "DuplicateDigestError";
-  constructor(store: string) {
-    super(`${store}: a token with this digest already exists`);
-  }
-}
+export { DuplicateDigestError } from "@tokengate/core";
 
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";

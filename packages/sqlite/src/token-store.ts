@@ -1,4 +1,9 @@
-import type { NewTokenRecord, TokenRecord, TokenStore } from "@tokengate/core";
+import {
+  DuplicateDigestError,
+  type NewTokenRecord,
+  type TokenRecord,
+  type TokenStore,
+} from "@tokengate/core";
 import type { Database, Statement } from "better-sqlite3";
 import { migrateSqlite } from "./schema";
 
@@ -110,16 +115,25 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   async insert(token: NewTokenRecord): Promise<TokenRecord> {
-    const row = this.#insert.get(
-      token.name,
-      token.digest,
-      token.algorithm,
-      token.userId,
-      token.teamId,
-      token.createdAt.getTime(),
-      token.expiresAt?.getTime() ?? null,
-      JSON.stringify(token.scopes),
-    );
+    let row: TokenRow | undefined;
+    try {
+      row = this.#insert.get(
+        token.name,
+        token.digest,
+        token.algorithm,
+        token.userId,
+        token.teamId,
+        token.createdAt.getTime(),
+        token.expiresAt?.getTime() ?? null,
+        JSON.stringify(token.scopes),
+      );
+    } catch (error) {
+      // SQLite's own message names the column, not the value; ours is the same in every store.
+      if ((error as { code?: unknown }).code === "SQLITE_CONSTRAINT_UNIQUE") {
+        throw new DuplicateDigestError("SqliteTokenStore");
+      }
+      throw error;
+    }
     if (!row) throw new Error("SqliteTokenStore: insert returned no row");
     return toRecord(row);
   }
