@@ -34,6 +34,11 @@ function malformed(reason: string): CredentialParse {
  * RFC 6750 §3.1 answers that with a bare challenge, not with an error code.
  */
 function parseAuthorizationValue(raw: string): CredentialParse {
+  // The common shape, exactly `Bearer <b64token>`, answers the same as the general path below.
+  if (raw.startsWith("Bearer ")) {
+    const token = raw.slice(7);
+    if (B64TOKEN.test(token)) return { kind: "token", token };
+  }
   const value = raw.replace(OWS, "");
   if (value === "") return malformed("The Authorization header is empty");
   const space = value.indexOf(" ");

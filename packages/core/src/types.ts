@@ -98,6 +98,11 @@ export interface ResolvedCredential {
 /** Finds the credential for a digest. Throws only when the source cannot be reached. */
 export interface CredentialLookup {
   lookup(digest: string): Promise<ResolvedCredential | null>;
+  /**
+   * The answer already held in memory, without I/O: the credential, `null` for a digest known to be
+   * unknown, or `undefined` when only `lookup` can tell. Optional; lets a cache hit skip the awaits.
+   */
+  peek?(digest: string): ResolvedCredential | null | undefined;
 }
 
 /**

@@ -40,7 +40,7 @@ export class BatchedUsageRecorder implements UsageRecorder {
 
   touch(tokenId: number, at: Date): void {
     const previous = this.#pending.get(tokenId);
-    if (!previous || previous < at) this.#pending.set(tokenId, at);
+    if (previous === undefined || previous.getTime() < at.getTime()) this.#pending.set(tokenId, at);
     this.#arm();
   }
 

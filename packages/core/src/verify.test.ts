@@ -368,6 +368,98 @@ describe("TokenVerifier: several digesters and formats", () => {
   });
 });
 
+describe("TokenVerifier: a cache that answers from memory (peek)", () => {
+  /**
+   * A cache over the world's lookup that holds what it has loaded and answers `peek` from it:
+   * the shape of `tieredCache`'s in-process tier, without Redis.
+   */
+  function peekingWorld(overrides: Partial<VerifierConfig> = {}) {
+    const held = new Map<string, ResolvedCredential | null>();
+    const peeks: string[] = [];
+    let w: ReturnType<typeof world> | undefined;
+    const cache: CredentialLookup = {
+      peek(digest) {
+        peeks.push(digest);
+        return held.get(digest);
+      },
+      async lookup(digest) {
+        const value = await w!.source.lookup.lookup(digest);
+        held.set(digest, value);
+        return value;
+      },
+    };
+    w = world({ lookup: cache, ...overrides });
+    return { ...w, held, peeks };
+  }
+
+  it("answers a held credential without the lookup, and still checks expiry on every request", async () => {
+    const w = peekingWorld();
+    const { token, record } = await w.issue({ expiresAt: new Date(NOW.getTime() + 10 * SECOND) });
+    expect(identityOf(await w.bearer(token)).tokenId).toBe(record.id);
+    expect(w.source.state.calls).toBe(1);
+    expect(identityOf(await w.bearer(token)).tokenId).toBe(record.id);
+    expect(w.source.state.calls).toBe(1);
+    expect(w.touched).toHaveLength(2);
+    w.setNow(new Date(NOW.getTime() + 10 * SECOND));
+    expectFailure(await w.bearer(token), "token_expired", 401);
+    expect(w.source.state.calls).toBe(1);
+  });
+
+  it("refuses a digest held as unknown without asking the store", async () => {
+    const w = peekingWorld();
+    expectFailure(await w.bearer("api_0123456789abcdef"), "invalid_token", 401);
+    expectFailure(await w.bearer("api_0123456789abcdef"), "invalid_token", 401);
+    expect(w.source.state.calls).toBe(1);
+  });
+
+  it("judges a held credential like a loaded one: disabled owner, lost membership, scope, limit", async () => {
+    const consumed: number[] = [];
+    const w = peekingWorld({
+      limiter: {
+        consume: async (identity) => {
+          consumed.push(identity.tokenId);
+          return { allowed: true, headers: { "ratelimit-policy": '"default";q=100;w=60' } };
+        },
+      },
+    });
+    const disabled = await w.issue({ userId: 4 });
+    const bobs = await w.issue({ userId: 2, teamId: 10, scopes: ["read"] });
+    for (let round = 0; round < 2; round++) {
+      expectFailure(await w.bearer(disabled.token), "owner_disabled", 401);
+      const outcome = await w.verifier.verify(
+        { authorization: `Bearer ${bobs.token}` },
+        { scopes: ["read"] },
+      );
+      expect(outcome.ok && outcome.headers["ratelimit-policy"]).toBe('"default";q=100;w=60');
+      expectFailure(
+        await w.verifier.verify({ authorization: `Bearer ${bobs.token}` }, { scopes: ["write"] }),
+        "insufficient_scope",
+        403,
+      );
+    }
+    expect(w.source.state.calls).toBe(2);
+    expect(consumed).toEqual([bobs.record.id, bobs.record.id]);
+    // What the cache holds is its business to invalidate; the verifier trusts it as it trusts lookup.
+    w.directory.setRole(10, 2, null);
+    w.held.clear();
+    expectFailure(await w.bearer(bobs.token), "invalid_token", 401);
+  });
+
+  it("with several digesters, moves past a held unknown and looks up from the first one not held", async () => {
+    const oldKey = hmacDigester({ keyId: "2024", secret: "o".repeat(32) });
+    const newKey = hmacDigester({ keyId: "2025", secret: "n".repeat(32) });
+    const w = peekingWorld({ digesters: [newKey, oldKey] });
+    const old = await w.issue({ digester: oldKey });
+    w.held.set(newKey.digest(old.token), null);
+    expect(identityOf(await w.bearer(old.token)).tokenId).toBe(old.record.id);
+    // One lookup: the new key's digest was held as unknown, so only the old key's went out.
+    expect(w.source.state.calls).toBe(1);
+    expect(identityOf(await w.bearer(old.token)).tokenId).toBe(old.record.id);
+    expect(w.source.state.calls).toBe(1);
+    expect(w.peeks.slice(-2)).toEqual([newKey.digest(old.token), oldKey.digest(old.token)]);
+  });
+});
+
 describe("TokenVerifier: the store cannot be reached", () => {
   it("answers 503 with Retry-After, never a 401 and never a pass", async () => {
     const w = world();

@@ -112,34 +112,55 @@ export class TokenVerifier {
   /**
    * @param requirements scopes the route needs: checked before the rate limit (DESIGN.md order),
    *   so a token refused for scope spends none of its budget.
+   *
+   * Not an `async` function on purpose: a credential the cache holds in memory (`peek`) is judged
+   * without a single await, and the one promise returned is already settled.
    */
-  async verify(input: CredentialInput, requirements: VerifyRequirements = {}): Promise<VerifyOutcome> {
+  verify(input: CredentialInput, requirements: VerifyRequirements = {}): Promise<VerifyOutcome> {
     const parsed = parseCredentials(input.authorization, input.queryToken);
-    if (parsed.kind === "none") return this.#fail("missing_credentials");
-    if (parsed.kind === "malformed") return this.#fail("invalid_request", parsed.reason);
+    if (parsed.kind === "none") return Promise.resolve(this.#fail("missing_credentials"));
+    if (parsed.kind === "malformed") return Promise.resolve(this.#fail("invalid_request", parsed.reason));
 
-    const { clock, failureLimiter } = this.#config;
-    const now = clock();
-    const address = clientAddressFrom(input.clientAddress, input.forwardedFor, this.#config.trustedProxies);
-    if (failureLimiter && address !== undefined) {
-      let wait: number | null;
-      try {
-        wait = await failureLimiter.blocked(address, now);
-        this.#failureLimiterLog.recover();
-      } catch (cause) {
-        this.#failureLimiterLog.fail(cause);
-        // The limiter's store is down and its policy is to fail closed: a server fault, so 503.
-        return this.#failWith(new TokenGateError("store_unavailable", { cause, retryAfter: 1 }));
-      }
-      if (wait !== null) {
-        return this.#failWith(
-          new TokenGateError("rate_limited", { message: "Too many failed attempts", retryAfter: wait }),
+    const now = this.#config.clock();
+    if (this.#config.failureLimiter) {
+      const address = clientAddressFrom(input.clientAddress, input.forwardedFor, this.#config.trustedProxies);
+      if (address !== undefined) {
+        return this.#verifyLimitingFailures(
+          this.#config.failureLimiter,
+          address,
+          parsed.token,
+          now,
+          requirements,
         );
       }
     }
+    return this.#check(parsed.token, now, requirements.scopes);
+  }
 
-    const outcome = await this.#check(parsed.token, now, requirements.scopes);
-    if (!outcome.ok && failureLimiter && address !== undefined && outcome.error.status === 401) {
+  async #verifyLimitingFailures(
+    failureLimiter: FailureLimiter,
+    address: string,
+    token: string,
+    now: Date,
+    requirements: VerifyRequirements,
+  ): Promise<VerifyOutcome> {
+    let wait: number | null;
+    try {
+      wait = await failureLimiter.blocked(address, now);
+      this.#failureLimiterLog.recover();
+    } catch (cause) {
+      this.#failureLimiterLog.fail(cause);
+      // The limiter's store is down and its policy is to fail closed: a server fault, so 503.
+      return this.#failWith(new TokenGateError("store_unavailable", { cause, retryAfter: 1 }));
+    }
+    if (wait !== null) {
+      return this.#failWith(
+        new TokenGateError("rate_limited", { message: "Too many failed attempts", retryAfter: wait }),
+      );
+    }
+
+    const outcome = await this.#check(token, now, requirements.scopes);
+    if (!outcome.ok && outcome.error.status === 401) {
       try {
         await failureLimiter.recordFailure(address, now);
         this.#failureRecordLog.recover();
@@ -163,7 +184,7 @@ export class TokenVerifier {
     return { ok: false, ...cached };
   }
 
-  async #check(token: string, now: Date, scopes: readonly string[] | undefined): Promise<VerifyOutcome> {
+  #check(token: string, now: Date, scopes: readonly string[] | undefined): Promise<VerifyOutcome> {
     const { formats, digesters, lookup } = this.#config;
     // The shape check refuses garbage before any hashing or I/O.
     let shaped = false;
@@ -173,13 +194,31 @@ export class TokenVerifier {
         break;
       }
     }
-    if (!shaped) return this.#fail("invalid_token");
+    if (!shaped) return Promise.resolve(this.#fail("invalid_token"));
 
+    for (let i = 0; i < digesters.length; i++) {
+      const digest = digesters[i]!.digest(token);
+      const held = lookup.peek?.(digest);
+      // Not held in memory: this digester and the rest go to the lookup, which may do I/O.
+      if (held === undefined) return this.#lookupFrom(token, i, digest, now, scopes);
+      if (held !== null) return this.#admit(held, now, scopes);
+    }
+    return Promise.resolve(this.#fail("invalid_token"));
+  }
+
+  async #lookupFrom(
+    token: string,
+    first: number,
+    firstDigest: string,
+    now: Date,
+    scopes: readonly string[] | undefined,
+  ): Promise<VerifyOutcome> {
+    const { digesters, lookup } = this.#config;
     let credential: ResolvedCredential | null = null;
     try {
-      for (const digester of digesters) {
-        credential = await lookup.lookup(digester.digest(token));
-        if (credential) break;
+      credential = await lookup.lookup(firstDigest);
+      for (let i = first + 1; !credential && i < digesters.length; i++) {
+        credential = await lookup.lookup(digesters[i]!.digest(token));
       }
       this.#storeLog.recover();
     } catch (cause) {
@@ -192,17 +231,25 @@ export class TokenVerifier {
       );
     }
     if (!credential) return this.#fail("invalid_token");
+    return this.#admit(credential, now, scopes);
+  }
 
+  /** Judges a found credential: owner, team, expiry, scopes (all in memory), then the rate limit. */
+  #admit(
+    credential: ResolvedCredential,
+    now: Date,
+    scopes: readonly string[] | undefined,
+  ): Promise<VerifyOutcome> {
     const { token: record, actingUser, team, teamOwner, role } = credential;
-    if (!actingUser) return this.#fail("invalid_token");
+    if (!actingUser) return Promise.resolve(this.#fail("invalid_token"));
     if (record.teamId !== null) {
       // The team is gone, or the creator has left it: the token no longer speaks for the team.
-      if (!team) return this.#fail("invalid_token");
-      if (record.userId !== null && role === null) return this.#fail("invalid_token");
+      if (!team) return Promise.resolve(this.#fail("invalid_token"));
+      if (record.userId !== null && role === null) return Promise.resolve(this.#fail("invalid_token"));
     }
-    if (actingUser.disabled || teamOwner?.disabled) return this.#fail("owner_disabled");
+    if (actingUser.disabled || teamOwner?.disabled) return Promise.resolve(this.#fail("owner_disabled"));
     if (record.expiresAt !== null && record.expiresAt.getTime() <= now.getTime()) {
-      return this.#fail("token_expired");
+      return Promise.resolve(this.#fail("token_expired"));
     }
 
     const identity: AuthIdentity = {
@@ -218,34 +265,36 @@ export class TokenVerifier {
 
     if (scopes) {
       for (const scope of scopes)
-        if (!identity.scopes.includes(scope)) return this.#insufficientScope(scopes);
+        if (!identity.scopes.includes(scope)) return Promise.resolve(this.#insufficientScope(scopes));
     }
 
-    let headers = NO_HEADERS;
-    const { limiter, usage } = this.#config;
-    if (limiter) {
-      let decision: RateLimitDecision;
-      try {
-        decision = await limiter.consume(identity, now);
-        this.#limiterLog.recover();
-      } catch (cause) {
-        // Every request is refused while the limiter is down: say so once, not per request.
-        this.#limiterLog.fail(cause);
-        return this.#failWith(new TokenGateError("store_unavailable", { cause, retryAfter: 1 }));
-      }
-      if (!decision.allowed) {
-        const error = new TokenGateError("rate_limited", { retryAfter: decision.retryAfter ?? 1 });
-        const answer = authFailureAnswer(error, this.realm);
-        return {
-          ok: false,
-          error,
-          answer: { ...answer, headers: { ...decision.headers, ...answer.headers } },
-        };
-      }
-      headers = decision.headers;
+    const { limiter } = this.#config;
+    if (limiter) return this.#limit(limiter, identity, now);
+    this.#config.usage?.touch(record.id, now);
+    return Promise.resolve({ ok: true, identity, headers: NO_HEADERS });
+  }
+
+  async #limit(limiter: RateLimiter, identity: AuthIdentity, now: Date): Promise<VerifyOutcome> {
+    let decision: RateLimitDecision;
+    try {
+      decision = await limiter.consume(identity, now);
+      this.#limiterLog.recover();
+    } catch (cause) {
+      // Every request is refused while the limiter is down: say so once, not per request.
+      this.#limiterLog.fail(cause);
+      return this.#failWith(new TokenGateError("store_unavailable", { cause, retryAfter: 1 }));
     }
-    usage?.touch(record.id, now);
-    return { ok: true, identity, headers };
+    if (!decision.allowed) {
+      const error = new TokenGateError("rate_limited", { retryAfter: decision.retryAfter ?? 1 });
+      const answer = authFailureAnswer(error, this.realm);
+      return {
+        ok: false,
+        error,
+        answer: { ...answer, headers: { ...decision.headers, ...answer.headers } },
+      };
+    }
+    this.#config.usage?.touch(identity.tokenId, now);
+    return { ok: true, identity, headers: decision.headers };
   }
 }
 

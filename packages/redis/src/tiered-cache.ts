@@ -195,7 +195,7 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
         ttl: config.lru.ttlMs,
         // Read the injected clock on every check: tests freeze it, and no timers are left behind.
         ttlResolution: 0,
-        perf: { now: () => now().getTime() },
+        perf: { now: options.now ? () => now().getTime() : Date.now },
       });
     }
     const client = options.redis;
@@ -252,14 +252,17 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
 
   // ---- lookups -------------------------------------------------------------------------------
 
+  peek(digest: string): ResolvedCredential | null | undefined {
+    if (!this.#lru) return undefined;
+    this.#transport.beforeLocalRead?.();
+    // While the invalidation channel is down a local copy may have been revoked elsewhere.
+    if (!this.#channelUp) return undefined;
+    return this.#lru.get(digest)?.value;
+  }
+
   lookup(digest: string): Promise<ResolvedCredential | null> {
-    if (this.#lru) {
-      this.#transport.beforeLocalRead?.();
-      if (this.#channelUp) {
-        const hit = this.#lru.get(digest);
-        if (hit) return Promise.resolve(hit.value);
-      }
-    }
+    const hit = this.peek(digest);
+    if (hit !== undefined) return Promise.resolve(hit);
     const flight = this.#flights.get(digest);
     if (flight) return flight.promise;
     return this.#load(digest);
