@@ -18,7 +18,8 @@ function versionOf(packageJson: string): string {
 function commit(): string {
   try {
     const hash = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: BENCH_DIR, encoding: "utf8" });
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "."], {
+    // results/ is what this run writes: a previous run's files there do not change what is measured.
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", ".", ":(exclude)results"], {
       cwd: BENCH_DIR,
       encoding: "utf8",
     });
