@@ -84,7 +84,7 @@ export function coldTable(
     if ("error" in r) lines.push(`| ${r.store} | ${fmt(r.tokens)} | ${r.error} | | |`);
     else
       lines.push(
-        `| ${r.store} | ${fmt(r.tokens)} | ${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${fmt(r.samples)} |`,
+        `| ${r.store}${r.note ? ` (${r.note})` : ""} | ${fmt(r.tokens)} | ${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${fmt(r.samples)} |`,
       );
   }
   return lines.join("\n");
