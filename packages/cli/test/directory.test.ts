@@ -143,55 +143,73 @@ for (const store of STORES) {
           await server?.stop();
         });
 
-        itWithServices("disabling a user or removing a member is refused from the next request", async () => {
-          redis = ownRedis();
-          expect((await runTokengate(["migrate", "--store", store.url])).code).toBe(0);
-          server = await startServe([
-            "--framework",
-            framework,
-            "--port",
-            "0",
-            "--store",
-            store.url,
-            "--redis",
-            redis,
-          ]);
+        itWithServices(
+          "a user disabled, a member removed or a token revoked is refused from the next request",
+          async () => {
+            redis = ownRedis();
+            expect((await runTokengate(["migrate", "--store", store.url])).code).toBe(0);
+            server = await startServe([
+              "--framework",
+              framework,
+              "--port",
+              "0",
+              "--store",
+              store.url,
+              "--redis",
+              redis,
+            ]);
 
-          expect((await cli("users", "add", "--id", alice, "--name", "alice")).code).toBe(0);
-          expect((await cli("users", "add", "--id", bob, "--name", "bob")).code).toBe(0);
-          expect((await cli("teams", "add", "--id", team, "--owner", alice)).code).toBe(0);
-          expect((await cli("teams", "members", "add", "--team", team, "--user", bob)).code).toBe(0);
-          const personal = (await cli("token", "create", "--user", alice, "--name", "alice cli")).stdout;
-          const teamToken = (await cli("token", "create", "--user", bob, "--team", team, "--name", "bob ci"))
-            .stdout;
+            expect((await cli("users", "add", "--id", alice, "--name", "alice")).code).toBe(0);
+            expect((await cli("users", "add", "--id", bob, "--name", "bob")).code).toBe(0);
+            expect((await cli("teams", "add", "--id", team, "--owner", alice)).code).toBe(0);
+            expect((await cli("teams", "members", "add", "--team", team, "--user", bob)).code).toBe(0);
+            const personal = (await cli("token", "create", "--user", alice, "--name", "alice cli")).stdout;
+            const teamToken = (
+              await cli("token", "create", "--user", bob, "--team", team, "--name", "bob ci")
+            ).stdout;
 
-          // Twice each: the second answer comes from the server's cache.
-          for (let i = 0; i < 2; i++) {
-            expect(await callMe(server, personal)).toMatchObject({
-              status: 200,
-              userId: Number(alice),
-              teamId: null,
+            // Twice each: the second answer comes from the server's cache.
+            for (let i = 0; i < 2; i++) {
+              expect(await callMe(server, personal)).toMatchObject({
+                status: 200,
+                userId: Number(alice),
+                teamId: null,
+              });
+              expect(await callMe(server, teamToken)).toMatchObject({
+                status: 200,
+                userId: Number(bob),
+                teamId: Number(team),
+              });
+            }
+
+            expect(await cli("users", "disable", alice)).toMatchObject({
+              code: 0,
+              stdout: `disabled user ${alice}\n`,
             });
-            expect(await callMe(server, teamToken)).toMatchObject({
-              status: 200,
-              userId: Number(bob),
-              teamId: Number(team),
+            expect(await callMe(server, personal)).toMatchObject({ status: 401, error: "owner_disabled" });
+            expect(await cli("users", "enable", alice)).toMatchObject({ code: 0 });
+            expect(await callMe(server, personal)).toMatchObject({ status: 200, userId: Number(alice) });
+
+            expect(await cli("teams", "members", "remove", "--team", team, "--user", bob)).toMatchObject({
+              code: 0,
             });
-          }
+            expect(await callMe(server, teamToken)).toMatchObject({ status: 401, error: "invalid_token" });
 
-          expect(await cli("users", "disable", alice)).toMatchObject({
-            code: 0,
-            stdout: `disabled user ${alice}\n`,
-          });
-          expect(await callMe(server, personal)).toMatchObject({ status: 401, error: "owner_disabled" });
-          expect(await cli("users", "enable", alice)).toMatchObject({ code: 0 });
-          expect(await callMe(server, personal)).toMatchObject({ status: 200, userId: Number(alice) });
-
-          expect(await cli("teams", "members", "remove", "--team", team, "--user", bob)).toMatchObject({
-            code: 0,
-          });
-          expect(await callMe(server, teamToken)).toMatchObject({ status: 401, error: "invalid_token" });
-        });
+            // And a token revoked from the terminal, as the banner says to run it.
+            const listed = await cli("token", "list", "--user", alice, "--json");
+            const [{ id }] = (JSON.parse(listed.stdout) as { tokens: Array<{ id: number }> }).tokens as [
+              { id: number },
+            ];
+            expect(await cli("token", "revoke", String(id))).toEqual({
+              code: 0,
+              stdout: `revoked token ${id}\n`,
+              stderr: "",
+            });
+            expect(await callMe(server, personal)).toMatchObject({ status: 401, error: "invalid_token" });
+          },
+          // A dozen CLI processes in a row: room for a machine busy with the other suites.
+          90_000,
+        );
       });
     },
   );
