@@ -1,3 +1,8 @@
+/**
+ * The `--store` URL: what it names (SQLite file, PostgreSQL schema, memory), how it is described
+ * in messages (passwords masked), and opening it, creating what is missing for `serve` and
+ * `migrate` or refusing a store that does not exist for every other command.
+ */
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import {

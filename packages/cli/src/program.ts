@@ -1,3 +1,8 @@
+/**
+ * The `tokengate` command line (commander): `serve`, `token …`, `migrate`, and the `users` and
+ * `teams` groups from commands/directory.ts. Each command's work lives in commands/*; how a
+ * one-shot command opens its store and treats Redis lives in run-command.ts.
+ */
 import type { Logger } from "@tokengate/core";
 import { Command, CommanderError, Option } from "commander";
 import packageJson from "../package.json";
@@ -150,7 +155,7 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
           scope?: string[];
         },
       ) => {
-        await runWithGate(context, "token create", options, "grants", ({ gate }) =>
+        await runWithGate(context, "token create", options, "refuse", ({ gate }) =>
           createTokenCommand(
             gate,
             {
@@ -184,7 +189,7 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
         throw new UsageError("token list needs --user <id> or --team <id>");
       }
       const filter = options.team === undefined ? { userId: options.user! } : { teamId: options.team };
-      await runWithGate(context, "token list", options, "grants", ({ gate }) =>
+      await runWithGate(context, "token list", options, "refuse", ({ gate }) =>
         listTokensCommand(gate, filter, { json: options.json }, io),
       );
       report(0);
@@ -221,7 +226,7 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
     .addOption(storeOption())
     .addOption(redisOption())
     .action(async (id: number, options: StoreOptions & { grace: number; expires?: string }) => {
-      await runWithGate(context, "token rotate", options, "grants", ({ gate }) =>
+      await runWithGate(context, "token rotate", options, "refuse", ({ gate }) =>
         rotateTokenCommand(
           gate,
           id,

@@ -3,8 +3,8 @@
  * deadline, on a store that must already exist, and with one rule for a `--redis` that does not
  * answer:
  *
- * - a command that only takes access away (a revocation, a user disabled, a member removed or
- *   demoted) is made in the store all the same, since the store is what every server falls back
+ * - a command that only takes access away (a revocation, a user disabled, a member removed) is
+ *   made in the store all the same, since the store is what every server falls back
  *   on, and then fails, saying which cached copies may outlive it and for how long;
  * - any other command changes nothing and fails at once.
  */
@@ -25,10 +25,11 @@ export interface CommandContext {
 }
 
 /**
- * What a command does to access. `revokes` names what the store holds once it is done (`token 7
- * is revoked`), for the message when the caches could not be told.
+ * What a command does when its `--redis` does not answer: `refuse` to run, or, for a command that
+ * only takes access away, run and then fail; `revokes` says what the store then holds (`token 7
+ * is revoked`), for the message.
  */
-export type CommandAccess = { readonly revokes: string } | "grants";
+export type WhenRedisIsAway = "refuse" | { readonly revokes: string };
 
 // The servers' Redis tier keeps a credential this long unless told (tieredCache's `redisTtlMs`).
 const CACHED_COPY_LIFETIME = "5 minutes";
@@ -41,7 +42,7 @@ export function runWithGate(
   context: CommandContext,
   command: string,
   options: { store?: string | undefined; redis?: string | undefined },
-  access: CommandAccess,
+  whenRedisIsAway: WhenRedisIsAway,
   run: (opened: OpenedGate) => Promise<void>,
 ): Promise<void> {
   return withinDeadline(`tokengate ${command}`, COMMAND_DEADLINE_MS, async () => {
@@ -56,7 +57,7 @@ export function runWithGate(
     });
     try {
       const unavailable = opened.redisUnavailable;
-      if (unavailable !== undefined && access === "grants") {
+      if (unavailable !== undefined && whenRedisIsAway === "refuse") {
         throw new CommandFailure(
           `${unavailable}; nothing was done. Run it again once Redis answers (or without --redis if the servers do not use Redis)`,
         );
@@ -65,12 +66,20 @@ export function runWithGate(
         await run(opened);
       } catch (error) {
         // The cache's own word for "stored, but not every instance was told".
-        if (error instanceof TokenGateError && error.code === "store_unavailable" && access !== "grants") {
-          throw notTold(access.revokes, "Redis did not confirm that every server dropped its cached copy");
+        if (
+          error instanceof TokenGateError &&
+          error.code === "store_unavailable" &&
+          whenRedisIsAway !== "refuse"
+        ) {
+          throw notTold(
+            whenRedisIsAway.revokes,
+            "Redis did not confirm that every server dropped its cached copy",
+          );
         }
         throw error;
       }
-      if (unavailable !== undefined && access !== "grants") throw notTold(access.revokes, unavailable);
+      if (unavailable !== undefined && whenRedisIsAway !== "refuse")
+        throw notTold(whenRedisIsAway.revokes, unavailable);
     } finally {
       await opened.close();
     }

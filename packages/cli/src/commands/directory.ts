@@ -8,7 +8,7 @@ import type { DirectoryUser, TeamRole, TokenGate } from "@tokengate/core";
 import { type Command, Option } from "commander";
 import { positiveInteger, redisOption, type StoreOptions, storeOption, TEAM_ROLES } from "../cli-options";
 import type { SeedableDirectory } from "../open-store";
-import { type CommandAccess, type CommandContext, runWithGate } from "../run-command";
+import { type CommandContext, runWithGate, type WhenRedisIsAway } from "../run-command";
 import { CommandFailure, UsageError } from "../usage-error";
 import type { CommandOutput } from "./token";
 
@@ -170,10 +170,10 @@ export function addDirectoryCommands(
   const write = async (
     command: string,
     options: StoreOptions,
-    access: CommandAccess,
+    whenRedisIsAway: WhenRedisIsAway,
     change: (target: DirectoryTarget) => Promise<void>,
   ) => {
-    await runWithGate(context, command, options, access, ({ gate, opened }) =>
+    await runWithGate(context, command, options, whenRedisIsAway, ({ gate, opened }) =>
       change({ gate, directory: opened.directory }),
     );
     done();
@@ -197,7 +197,7 @@ export function addDirectoryCommands(
     .option("--name <name>", "a display name")
     .option("--email <email>", "an email address")
     .action((options: StoreOptions & { id: number; name?: string; email?: string }) =>
-      write("users add", options, "grants", (target) =>
+      write("users add", options, "refuse", (target) =>
         addUserCommand(target, { id: options.id, name: options.name, email: options.email }, out),
       ),
     );
@@ -215,7 +215,7 @@ export function addDirectoryCommands(
   storeCommand(users, "enable", "enable a disabled user again")
     .argument("<id>", "the user's id", positiveInteger("id"))
     .action((id: number, options: StoreOptions) =>
-      write("users enable", options, "grants", (target) => setUserDisabledCommand(target, id, false, out)),
+      write("users enable", options, "refuse", (target) => setUserDisabledCommand(target, id, false, out)),
     );
 
   const teams = group(program, "teams", "add teams and manage their members in the built-in directory");
@@ -232,7 +232,7 @@ export function addDirectoryCommands(
     .option("--name <name>", "a display name")
     .requiredOption("--owner <id>", "the user who owns the team", positiveInteger("--owner"))
     .action((options: StoreOptions & { id: number; name?: string; owner: number }) =>
-      write("teams add", options, "grants", (target) =>
+      write("teams add", options, "refuse", (target) =>
         addTeamCommand(target, { id: options.id, name: options.name, ownerUserId: options.owner }, out),
       ),
     );
@@ -246,7 +246,7 @@ export function addDirectoryCommands(
   memberCommand("add", "make a user a member of a team")
     .addOption(roleOption("MEMBER"))
     .action((options: MemberOptions & { role: TeamRole }) =>
-      write("teams members add", options, "grants", (target) =>
+      write("teams members add", options, "refuse", (target) =>
         changeMemberCommand(
           target,
           { kind: "add", teamId: options.team, userId: options.user, role: options.role },
@@ -257,7 +257,7 @@ export function addDirectoryCommands(
   memberCommand("set", "change a member's role")
     .addOption(roleOption())
     .action((options: MemberOptions & { role: TeamRole }) =>
-      write("teams members set", options, "grants", (target) =>
+      write("teams members set", options, "refuse", (target) =>
         changeMemberCommand(
           target,
           { kind: "set", teamId: options.team, userId: options.user, role: options.role },

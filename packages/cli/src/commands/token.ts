@@ -1,3 +1,7 @@
+/**
+ * `tokengate token create|list|revoke|rotate`: the token service called as the operator, its
+ * results printed for a terminal (the token alone on stdout) and its refusals named by flag.
+ */
 import type { ApiTokenSummary, Result, TokenGate, TokenGateError } from "@tokengate/core";
 import { CommandFailure } from "../usage-error";
 
