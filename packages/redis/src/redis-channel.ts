@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type Logger, silentLogger } from "@tokengate/core";
 import type { Redis, RedisOptions } from "ioredis";
+import { closeConnection } from "./close-connection";
 import {
   assertFirstAttach,
   type InvalidationMessage,
@@ -189,7 +190,7 @@ export class RedisInvalidationChannel implements InvalidationTransport {
     this.#closed = true;
     this.#connected = false;
     for (const pending of this.#pending.values()) pending.done();
-    await Promise.allSettled([this.#subscriber.quit(), this.#commands.quit()]);
+    await Promise.all([closeConnection(this.#subscriber), closeConnection(this.#commands)]);
   }
 }
 

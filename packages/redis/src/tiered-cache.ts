@@ -10,6 +10,7 @@ import {
 } from "@tokengate/core";
 import type { Redis, RedisOptions } from "ioredis";
 import { LRUCache } from "lru-cache";
+import { closeConnection } from "./close-connection";
 import { decodeCredential, encodeCredential } from "./credential-codec";
 import type { InvalidationMessage, InvalidationSink, InvalidationTransport } from "./invalidation";
 import { ownConnectionOptions, RedisInvalidationChannel, subscriberConnectionOptions } from "./redis-channel";
@@ -497,6 +498,6 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
     this.#channelUp = false;
     this.#dropAllLocal();
     await this.#transport.close();
-    if (this.#redis && this.#redis.status !== "end") await this.#redis.quit().catch(() => {});
+    if (this.#redis) await closeConnection(this.#redis);
   }
 }

@@ -121,3 +121,34 @@ describeWithServices(["redis-server"], "tieredCache when its Redis goes away", (
     expect(JSON.stringify(lines)).not.toContain(revoked.digest);
   });
 });
+
+describe("closing a tieredCache whose Redis never answered", () => {
+  it("resolves at once and leaves no connection reconnecting behind", async () => {
+    const port = await freePort(); // nothing listens there
+    const client = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true });
+    // Every connection the cache opens is a duplicate of `client`: keep them, to watch them end.
+    const opened: Redis[] = [];
+    const duplicate = client.duplicate.bind(client);
+    client.duplicate = (override) => {
+      const connection = duplicate(override);
+      opened.push(connection);
+      return connection;
+    };
+    const { source } = await sharedStore();
+    const cache = tieredCache({
+      redis: client,
+      prefix: "tg-close:",
+      // A short disconnectTimeout: ioredis keeps a timer that long for a socket still connecting.
+      redisOptions: { retryStrategy: () => 20, disconnectTimeout: 50 },
+    })(source);
+    await eventually(() => opened.every((c) => c.status === "reconnecting" || c.status === "connecting"));
+    const started = Date.now();
+    await cache.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    // Ten retry intervals later, nothing has tried again: both connections have ended.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(opened.length).toBeGreaterThanOrEqual(2);
+    expect(opened.map((c) => c.status)).toEqual(opened.map(() => "end"));
+    client.disconnect();
+  });
+});

@@ -1,0 +1,20 @@
+/**
+ * Closing the Redis connections tokengate opened itself. `quit()` is the polite way (pending
+ * replies arrive first), but ioredis rejects it at once on a connection that is not ready, and that
+ * connection then goes on reconnecting forever, keeping the process alive. So: QUIT when ready,
+ * and `disconnect()` (which also stops reconnecting) when not, or when QUIT fails.
+ */
+import type { Redis } from "ioredis";
+
+export async function closeConnection(connection: Redis): Promise<void> {
+  if (connection.status === "end") return;
+  if (connection.status === "ready") {
+    try {
+      await connection.quit();
+      return;
+    } catch {
+      // Fall through: the connection dropped while quitting.
+    }
+  }
+  connection.disconnect(false);
+}
