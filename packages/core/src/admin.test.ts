@@ -124,6 +124,35 @@ describe("a store error the request caused", () => {
   });
 });
 
+describe("what the fuzz suite found", () => {
+  it("refuses ?__proto__ as an unknown parameter, as any other name (it set no key on an object)", async () => {
+    const { admin, call } = setup();
+    for (const query of ["?__proto__", "?__proto__=1", "?__proto__=a&__proto__=b", "?constructor=1"]) {
+      const answer = await call(admin, "list", { query });
+      expect([query, answer.status]).toEqual([query, 400]);
+      expect(JSON.parse(answer.body!).issues[0].field).toMatch(/^(__proto__|constructor)$/);
+    }
+  });
+
+  it("refuses a rotate body of JSON null, as create does: it is not an object", async () => {
+    const { admin, call } = setup();
+    const created = await call(admin, "create", {
+      contentType: "application/json",
+      body: { kind: "text", text: '{"tokenName":"deploys"}' },
+    });
+    const { id } = JSON.parse(created.body!) as { id: number };
+    const rotate = (text: string) =>
+      call(admin, "rotate", {
+        id: String(id),
+        contentType: "application/json",
+        body: { kind: "text", text },
+      });
+    expect((await rotate("null")).status).toBe(400);
+    expect((await rotate("[]")).status).toBe(400);
+    expect((await rotate("{}")).status).toBe(201);
+  });
+});
+
 describe("matchAdminRoute", () => {
   it.each([
     ["DELETE", "/%", "delete", "%"],

@@ -187,13 +187,14 @@ function readJson(call: AdminCall): Result<unknown> {
  * wins), so `?teamId=20&teamId=10` would mean different teams behind different adapters: refuse it.
  */
 export function adminQuery(search: string): Result<Record<string, string>> {
-  const params: Record<string, string> = {};
+  // A Map, not an object: `params["__proto__"] = …` would set no key at all, and `?__proto__`
+  // would slip past the schema's refusal of unknown parameters.
+  const params = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(search)) {
-    if (Object.hasOwn(params, name))
-      return { ok: false, error: fieldError(name, `${name} must be given once`) };
-    params[name] = value;
+    if (params.has(name)) return { ok: false, error: fieldError(name, `${name} must be given once`) };
+    params.set(name, value);
   }
-  return { ok: true, value: params };
+  return { ok: true, value: Object.fromEntries(params) };
 }
 
 /** The admin 401's challenge unless the app names its own (`sessionChallenge`, e.g. Basic for the demo). */
@@ -285,7 +286,8 @@ export class TokenAdmin {
         if (!id.ok) return adminFailureAnswer(id.error);
         const body = readJson(call);
         if (!body.ok) return adminFailureAnswer(body.error);
-        const rotated = await this.service.rotate(principal, id.value, body.value ?? {});
+        const options = body.value === undefined ? {} : body.value;
+        const rotated = await this.service.rotate(principal, id.value, options);
         return rotated.ok ? jsonAnswer(201, rotated.value) : adminFailureAnswer(rotated.error);
       }
     }
