@@ -45,7 +45,8 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest();
 
 // A real app would use @koa/bodyparser; the example keeps to what tokengate already ships.
 async function readJson(ctx: Context): Promise<Record<string, unknown>> {
-  const body = await readNodeBody(ctx.req, 16 * 1024);
+  // A deadline, so a client that sends its body a byte at a time cannot hold the request open.
+  const body = await readNodeBody(ctx.req, 16 * 1024, 10_000);
   if (body.kind !== "text") return {};
   try {
     const value: unknown = JSON.parse(body.text);
