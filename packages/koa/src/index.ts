@@ -89,7 +89,15 @@ export function protectRouter<R extends Router>(
   gate: TokenGate | TokenGateOptions,
   options: MiddlewareOptions = {},
 ): R {
-  if (!(router instanceof Router)) throw new TypeError("protectRouter: router must be a @koa/router Router");
+  // Duck-typed: the app's @koa/router may be another copy than ours. Whether it compiles the
+  // catch-all as ours does is checked below, on the route itself.
+  if (
+    typeof router?.register !== "function" ||
+    !Array.isArray(router.stack) ||
+    !Array.isArray(router.methods)
+  ) {
+    throw new TypeError("protectRouter: router must be a @koa/router Router");
+  }
   if (router.opts.exclusive) {
     // An exclusive router runs one layer per request: the route's, never the gate's.
     throw new TypeError(
@@ -113,6 +121,20 @@ export function protectRouter<R extends Router>(
     ],
     { ignoreCaptures: true, name: "tokengate" },
   );
+  // Another major of @koa/router would read the pattern differently, and a gate that matches
+  // nothing fails open: refuse it now rather than find out from a request.
+  const prefix = router.opts.prefix ?? "";
+  const route = layer as unknown as { match?: (path: string) => boolean };
+  if (
+    typeof route.match !== "function" ||
+    !route.match(`${prefix}/any/path`) ||
+    !route.match(prefix || "/")
+  ) {
+    router.stack.splice(router.stack.indexOf(layer as (typeof router.stack)[number]), 1);
+    throw new TypeError(
+      "protectRouter: this @koa/router does not match the gate's catch-all; use @koa/router 15",
+    );
+  }
   // The gate answers every method under the router, so the router's allowedMethods() must not
   // call one "not implemented" (501): it answers 405 for a path it has, or leaves the 404. In
   // place, so an allowedMethods() taken before this call sees it too.

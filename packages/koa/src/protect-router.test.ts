@@ -95,6 +95,15 @@ describe("protectRouter", () => {
     expect((await request(server).get("/apiv1/me")).status).toBe(404);
   });
 
+  it("on a router without a prefix, gates every path the router is asked about, / included", async () => {
+    const { server, runs } = app((api) => protectRouter(api, gate), {});
+    for (const path of ["/", "/v1/me", "/V1/ME/", "/anything"]) {
+      expect([path, (await request(server).get(path)).status]).toEqual([path, 401]);
+    }
+    expect((await request(server).get("/v1/me").set("authorization", `Bearer ${token}`)).status).toBe(200);
+    expect(runs).toEqual({ anonymous: 0, identified: 1 });
+  });
+
   it("keeps the route's params free of its own catch-all", async () => {
     const api = protectRouter(new Router({ prefix: "/api" }), gate);
     api.get("/items/:id", (ctx) => {
@@ -114,6 +123,20 @@ describe("protectRouter", () => {
   it("refuses what is not a router, and a router that runs only one layer", () => {
     expect(() => protectRouter({} as Router, gate)).toThrow(/protectRouter: router/);
     expect(() => protectRouter(new Router({ exclusive: true }), gate)).toThrow(/exclusive/);
+  });
+
+  it("refuses a router whose layers would not match the gate's catch-all, rather than fail open", () => {
+    // A router from another @koa/router major reads the pattern differently: here, one whose
+    // layers match nothing.
+    const router = new Router({ prefix: "/api" });
+    const register = router.register.bind(router);
+    router.register = ((...args: Parameters<typeof register>) => {
+      const layer = register(...args) as { match(path: string): boolean };
+      layer.match = () => false;
+      return layer;
+    }) as typeof router.register;
+    expect(() => protectRouter(router, gate)).toThrow(/does not match the gate's catch-all/);
+    expect(router.stack).toHaveLength(0);
   });
 
   it("shows why the gate is not router.use(): @koa/router matches that middleware case-sensitively", async () => {
