@@ -22,8 +22,8 @@ export function answerText(answer: HttpAnswer): string {
 }
 
 /**
- * Throws when a text holds a token or a token's digest. `allowed` is the one text that may show
- * a token: the 201 that minted it.
+ * Throws when a text holds a token or a token's digest. Callers leave out the one answer that may
+ * show a token: the 201 that minted it.
  */
 export function expectNoSecrets(texts: Iterable<string>, tokens: Iterable<string>, where: string): void {
   const secrets = [...tokens].flatMap((token) => [token, sha512(token)]);
