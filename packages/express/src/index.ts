@@ -130,7 +130,9 @@ export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptio
   // error page shows as HTML with a stack. The core answers it instead, as on Koa and Hono: the
   // same checks, then 400 naming `id`.
   const malformedPath: ErrorRequestHandler = (error, req, res, next) => {
-    const matched = error instanceof URIError ? matchAdminRoute(req.method, req.path) : undefined;
+    // Express marks its decode failure 400; a URIError from the app's own getActor is not ours.
+    const decoding = error instanceof URIError && (error as { status?: unknown }).status === 400;
+    const matched = decoding ? matchAdminRoute(req.method, req.path) : undefined;
     if (!matched) return next(error);
     answer(matched.route, matched.id, req, res).catch(next);
   };
