@@ -1,6 +1,7 @@
 /**
  * The `tokengate` command (run by bin/tokengate.cjs). Exit codes: 0 done, 1 the command failed,
- * 2 bad arguments; `serve` runs until SIGINT or SIGTERM and then shuts down cleanly.
+ * 2 bad arguments; every command but `serve` exits within 10 s (see deadline.ts); `serve` runs
+ * until SIGINT or SIGTERM and then shuts down cleanly.
  */
 import { isAbsolute, relative, sep } from "node:path";
 import { runCli } from "./program";
@@ -48,5 +49,8 @@ runCli(process.argv.slice(2), {
     process.once("SIGTERM", shutdown);
   },
 }).then((outcome) => {
-  if (outcome !== "serving") process.exitCode = outcome;
+  if (outcome === "serving") return;
+  // A one-shot command has closed what it opened; a connection that would not close (a server that
+  // accepted it and went silent) must not keep the process alive once the result is out.
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(outcome)));
 });
