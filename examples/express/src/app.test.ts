@@ -100,4 +100,27 @@ describe("the Express documents example", () => {
     expect(response.status).toBe(401);
     expect(response.headers["www-authenticate"]).toBe('Bearer realm="api"');
   });
+
+  it("guards every spelling and method of /api/documents (issue 12)", async () => {
+    for (const path of ["/api/documents", "/API/documents", "/Api/Documents/", "/api/documents/"]) {
+      for (const method of ["get", "post", "options", "propfind", "delete"] as const) {
+        const response = await request(app)[method](path);
+        expect([method, path, response.status]).toEqual([method, path, 401]);
+      }
+    }
+  });
+
+  it("answers a malformed body or path as JSON, never with Express's stack page", async () => {
+    const login = await request(app).post("/login").set("content-type", "application/json").send("{");
+    expect(login.status).toBe(400);
+    expect(login.body).toEqual({ error: "invalid_request", message: "The request is malformed" });
+    expect(login.text).not.toMatch(/SyntaxError|node_modules|\s+at\s/);
+
+    const session = await signIn("ada@example.com", "ada-password");
+    const malformed = await request(app).delete("/api-tokens/%zz").set("cookie", session);
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers["content-type"]).toMatch(/^application\/json/);
+    expect(malformed.body).toMatchObject({ error: "validation_failed", issues: [{ field: "id" }] });
+    expect(malformed.text).not.toMatch(/URIError|node_modules|\s+at\s/);
+  });
 });

@@ -14,7 +14,7 @@ import { mkdirSync } from "node:fs";
 import { createTokenGate, type TokenGate } from "@tokengate/core";
 import { tokenAdminRouter, tokengate } from "@tokengate/express";
 import { openSqlite } from "@tokengate/sqlite";
-import express, { type Express, type Request } from "express";
+import express, { type ErrorRequestHandler, type Express, type Request } from "express";
 
 /** Someone who can sign in to the app. Your app has its own users table; this is the example's. */
 export interface Account {
@@ -48,6 +48,24 @@ function cookie(req: Request, name: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Whatever a handler or a parser throws is answered as JSON with a message of our own. Express's
+ * default error page prints the stack, with file paths, whenever NODE_ENV is not "production".
+ */
+const jsonErrors: ErrorRequestHandler = (error, _req, res, next) => {
+  if (res.headersSent) return next(error);
+  const status = (error as { status?: unknown }).status;
+  const clientError = typeof status === "number" && status >= 400 && status < 500;
+  if (!clientError) console.error("documents API:", error instanceof Error ? error.message : error);
+  res
+    .status(clientError ? status : 500)
+    .json(
+      clientError
+        ? { error: "invalid_request", message: "The request is malformed" }
+        : { error: "internal_error", message: "The server could not complete the request" },
+    );
+};
 
 /** The documents API. Tests drive it with supertest; `main()` below serves it. */
 export function createApp({ gate, accounts }: AppOptions): Express {
@@ -118,6 +136,7 @@ export function createApp({ gate, accounts }: AppOptions): Express {
     res.status(201).json(document);
   });
 
+  app.use(jsonErrors);
   return app;
 }
 

@@ -106,4 +106,20 @@ describe("the Hono documents example", () => {
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api"');
   });
+
+  it("guards every method of /api/documents, and answers a malformed path as JSON (issue 12)", async () => {
+    for (const path of ["/api/documents", "/api/documents/"]) {
+      for (const method of ["GET", "POST", "OPTIONS", "PROPFIND", "DELETE"]) {
+        const response = await app.request(path, { method });
+        expect([method, path, response.status]).toEqual([method, path, 401]);
+      }
+    }
+    const session = await signIn("ada@example.com", "ada-password");
+    const malformed = await app.request("/api-tokens/%zz", {
+      method: "DELETE",
+      headers: { cookie: session },
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ error: "validation_failed", issues: [{ field: "id" }] });
+  });
 });

@@ -17,6 +17,7 @@ import { type TokenGateEnv, tokenAdminRouter, tokengate } from "@tokengate/hono"
 import { openSqlite } from "@tokengate/sqlite";
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { HTTPException } from "hono/http-exception";
 
 /** Someone who can sign in to the app. Your app has its own users table; this is the example's. */
 export interface Account {
@@ -53,6 +54,17 @@ export function createApp({ gate, accounts }: AppOptions): Hono<TokenGateEnv> {
   const sessions = new Map<string, number>();
   const documents: Document[] = [];
   const app = new Hono<TokenGateEnv>();
+  // Whatever a handler throws is answered as JSON with a message of our own: never a stack.
+  app.onError((error, c) => {
+    const status = error instanceof HTTPException && error.status < 500 ? error.status : 500;
+    if (status === 500) console.error("documents API:", error.message);
+    return c.json(
+      status === 500
+        ? { error: "internal_error", message: "The server could not complete the request" }
+        : { error: "invalid_request", message: "The request is malformed" },
+      status,
+    );
+  });
 
   app.post("/login", async (c) => {
     const { email, password } = await readJson(c);

@@ -100,4 +100,28 @@ describe("the Koa documents example", () => {
     expect(response.status).toBe(401);
     expect(response.headers["www-authenticate"]).toBe('Bearer realm="api"');
   });
+
+  it("guards every spelling and method of /api/documents, as the router matches them (issue 12)", async () => {
+    for (const path of ["/api/documents", "/API/documents", "/Api/Documents/", "/api/documents/"]) {
+      for (const method of ["get", "post", "options", "propfind", "delete"] as const) {
+        const response = await request(server)[method](path);
+        expect([method, path, response.status]).toEqual([method, path, 401]);
+      }
+    }
+    const session = await signIn("ada@example.com", "ada-password");
+    const created = await createToken(session, { tokenName: "reader" });
+    const read = await request(server)
+      .get("/API/documents")
+      .set("authorization", `Bearer ${created.body.token}`);
+    expect(read.body).toEqual({ documents: [] });
+  });
+
+  it("answers a malformed body or path as JSON, never with a stack", async () => {
+    const login = await request(server).post("/login").set("content-type", "application/json").send("{");
+    expect(login.status).toBe(401);
+    const session = await signIn("ada@example.com", "ada-password");
+    const malformed = await request(server).delete("/api-tokens/%zz").set("cookie", session);
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ error: "validation_failed", issues: [{ field: "id" }] });
+  });
 });

@@ -11,11 +11,12 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { METHODS } from "node:http";
 import Router from "@koa/router";
 import { createTokenGate, readNodeBody, type TokenGate } from "@tokengate/core";
-import { tokenAdminRouter, tokengate } from "@tokengate/koa";
+import { protectRouter, tokenAdminRouter, tokengate } from "@tokengate/koa";
 import { openSqlite } from "@tokengate/sqlite";
-import Koa, { type Context } from "koa";
+import Koa, { type Context, type Middleware } from "koa";
 
 /** Someone who can sign in to the app. Your app has its own users table; this is the example's. */
 export interface Account {
@@ -44,7 +45,8 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest();
 
 // A real app would use @koa/bodyparser; the example keeps to what tokengate already ships.
 async function readJson(ctx: Context): Promise<Record<string, unknown>> {
-  const body = await readNodeBody(ctx.req, 16 * 1024);
+  // A deadline, so a client that sends its body a byte at a time cannot hold the request open.
+  const body = await readNodeBody(ctx.req, 16 * 1024, 10_000);
   if (body.kind !== "text") return {};
   try {
     const value: unknown = JSON.parse(body.text);
@@ -54,12 +56,29 @@ async function readJson(ctx: Context): Promise<Record<string, unknown>> {
   }
 }
 
+/** Whatever a handler throws is answered as JSON with a message of our own: never a stack. */
+const jsonErrors: Middleware = async (ctx, next) => {
+  try {
+    await next();
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    const clientError = typeof status === "number" && status >= 400 && status < 500;
+    if (!clientError) console.error("documents API:", error instanceof Error ? error.message : error);
+    ctx.status = clientError ? status : 500;
+    ctx.body = clientError
+      ? { error: "invalid_request", message: "The request is malformed" }
+      : { error: "internal_error", message: "The server could not complete the request" };
+  }
+};
+
 /** The documents API. Tests drive it with supertest; `main()` below serves it. */
 export function createApp({ gate, accounts }: AppOptions): Koa {
   const sessions = new Map<string, number>();
   const documents: Document[] = [];
   const app = new Koa();
-  const router = new Router();
+  app.use(jsonErrors);
+  // Every method Node accepts gets an answer from allowedMethods() (405 or 404), never 501.
+  const router = new Router({ methods: [...METHODS] });
 
   router.post("/login", async (ctx) => {
     const { email, password } = await readJson(ctx);
@@ -94,12 +113,12 @@ export function createApp({ gate, accounts }: AppOptions): Koa {
     }),
   );
 
-  // On the app, not the router: an unknown path under /api/ is refused without a token too.
-  const requireToken = tokengate(gate);
-  app.use((ctx, next) => (ctx.path.startsWith("/api/") ? requireToken(ctx, next) : next()));
+  // The gate on the API router itself: it guards every path and method under /api exactly as the
+  // router matches them (/API/documents too), so no route here runs without a token.
+  const api = protectRouter(new Router({ prefix: "/api" }), gate);
 
   // A team token sees its team's documents; a personal token its user's personal ones.
-  router.get("/api/documents", (ctx) => {
+  api.get("/documents", (ctx) => {
     const auth = ctx.state.auth!;
     ctx.body = {
       documents: documents.filter((d) =>
@@ -108,7 +127,7 @@ export function createApp({ gate, accounts }: AppOptions): Koa {
     };
   });
 
-  router.post("/api/documents", tokengate(gate, { scopes: ["documents:write"] }), async (ctx) => {
+  api.post("/documents", tokengate(gate, { scopes: ["documents:write"] }), async (ctx) => {
     const { title, body } = await readJson(ctx);
     if (typeof title !== "string" || title.trim() === "") {
       ctx.status = 400;
@@ -130,6 +149,7 @@ export function createApp({ gate, accounts }: AppOptions): Koa {
   });
 
   app.use(router.routes()).use(router.allowedMethods());
+  app.use(api.routes()).use(api.allowedMethods());
   return app;
 }
 

@@ -1,9 +1,15 @@
+/**
+ * The admin router, framework-free: which routes there are, what a call carries, and the answer to
+ * each. The Express, Koa and Hono routers register `ADMIN_ROUTES`, read a request into an
+ * `AdminCall`, and write back the `HttpAnswer` that `TokenAdmin.handle` returns.
+ */
 import { isPageAsset, pageAssetAnswer, type SessionDirectory, sessionAnswer } from "./admin-page/answers";
-import { isCrossOriginRequest } from "./admin-page/cross-site";
+import { type CrossSitePolicy, isCrossOriginRequest, type RequestOrigin } from "./admin-page/cross-site";
 import { adminFailureAnswer, type HttpAnswer, jsonAnswer, TokenGateError } from "./errors";
 import type { Result } from "./result";
 import { ListApiTokensQuerySchema, TokenIdParamSchema } from "./schemas";
 import type { TokenService } from "./service";
+import { isStoreInputFault } from "./store-fault";
 import { fieldError, parseOrFail } from "./validation";
 
 /** The admin router's routes, relative to where it is mounted. Adapters register exactly these. */
@@ -18,19 +24,25 @@ export const ADMIN_ROUTES = [
   { method: "GET", path: "/ui/app.css", operation: "pageStyle" },
 ] as const;
 
-export type AdminOperation = (typeof ADMIN_ROUTES)[number]["operation"];
+export type AdminRoute = (typeof ADMIN_ROUTES)[number];
+export type AdminOperation = AdminRoute["operation"];
 
 // Every other operation changes state, and is refused when a browser sends it from another origin.
 const READ_ONLY: ReadonlySet<AdminOperation> = new Set(
   ADMIN_ROUTES.filter((route) => route.method === "GET").map((route) => route.operation),
 );
 
-/** A request body as the framework has it: not read, raw text, or already parsed by the app. */
+/**
+ * A request body as the framework has it: not read, raw text, or already parsed by the app; or
+ * given up on, because it was larger than `ADMIN_BODY_LIMIT` or did not arrive within the
+ * router's `bodyTimeoutMs`. The last two leave the connection mid-body, so their answer closes it.
+ */
 export type AdminBody =
   | { readonly kind: "absent" }
   | { readonly kind: "text"; readonly text: string }
   | { readonly kind: "parsed"; readonly value: unknown }
-  | { readonly kind: "too_large" };
+  | { readonly kind: "too_large" }
+  | { readonly kind: "timed_out" };
 
 /** Per-router settings, given once when the router is mounted. */
 export interface AdminRouterSettings {
@@ -42,9 +54,73 @@ export interface AdminRouterSettings {
    * sign in. Apps with a session cookie leave it unset.
    */
   readonly sessionChallenge?: string | undefined;
+  /**
+   * How long the router waits for a request body, in milliseconds, before it answers 408 and
+   * closes the connection. Default 10 000: the router's bodies are a few hundred bytes, and a
+   * client that sends them a byte at a time must not hold a connection until Node's own timeout.
+   */
+  readonly bodyTimeoutMs?: number | undefined;
 }
 
-export interface AdminCall {
+/** The default `bodyTimeoutMs`. */
+export const ADMIN_BODY_TIMEOUT_MS = 10_000;
+
+/**
+ * Checks a router's options once, when it is mounted: a `TypeError` naming the option, rather than
+ * a failure on the first request. Every adapter's `tokenAdminRouter` calls it.
+ */
+export function checkAdminRouterOptions<T extends AdminRouterSettings & { getActor?: unknown }>(
+  options: T,
+): T {
+  if (typeof options?.getActor !== "function") throw new TypeError("tokenAdminRouter: getActor is required");
+  const timeout = options.bodyTimeoutMs;
+  // setTimeout takes at most 2^31-1 ms, and treats anything larger as 1 ms.
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0 && timeout <= 2_147_483_647)) {
+    throw new TypeError("tokenAdminRouter: bodyTimeoutMs must be a positive whole number of milliseconds");
+  }
+  return options;
+}
+
+/** The body deadline a router's settings give. */
+export function adminBodyTimeout(settings: AdminRouterSettings | undefined): number {
+  return settings?.bodyTimeoutMs ?? ADMIN_BODY_TIMEOUT_MS;
+}
+
+/**
+ * The route a method and path (relative to where the router is mounted) take, with the `:id`
+ * segment as sent. Frameworks route by themselves; this is for the one case where the framework
+ * cannot hand a segment over: Express throws `URIError` on `/%zz` before any handler runs, and its
+ * adapter answers through here so the reply is the same 400 naming `id` as on Koa and Hono.
+ */
+export function matchAdminRoute(
+  method: string,
+  path: string,
+): { readonly route: AdminRoute; readonly id: string | undefined } | undefined {
+  const wanted = method.toUpperCase() === "HEAD" ? "GET" : method.toUpperCase();
+  // Not strict about one trailing slash, and not case-sensitive: as the frameworks route by default.
+  const segments = path
+    .replace(/(.)\/$/, "$1")
+    .split("/")
+    .slice(1);
+  for (const route of ADMIN_ROUTES) {
+    if (route.method !== wanted) continue;
+    const pattern = route.path.split("/").slice(1);
+    if (pattern.length !== segments.length) continue;
+    let id: string | undefined;
+    const matches = pattern.every((part, i) => {
+      const segment = segments[i]!;
+      if (part === ":id") {
+        id = segment;
+        return segment !== "";
+      }
+      return part.toLowerCase() === segment.toLowerCase();
+    });
+    if (matches) return { route, id };
+  }
+  return undefined;
+}
+
+export interface AdminCall extends RequestOrigin {
   readonly operation: AdminOperation;
   /** The `:id` path parameter, as sent. */
   readonly id?: string | undefined;
@@ -54,12 +130,6 @@ export interface AdminCall {
   readonly body: AdminBody;
   /** The signed-in user, as the application's `getActor` hook answered; null when signed out. */
   readonly actorUserId: number | null;
-  /** The `Origin` header: checked on every state-changing call, against cross-site forgery. */
-  readonly origin?: string | undefined;
-  /** The `Host` header: the origin `origin` must match. */
-  readonly host?: string | undefined;
-  /** The `Sec-Fetch-Site` header a browser adds. */
-  readonly secFetchSite?: string | undefined;
   readonly settings?: AdminRouterSettings | undefined;
 }
 
@@ -67,6 +137,26 @@ export interface AdminCall {
 export const ADMIN_BODY_LIMIT = 16 * 1024;
 
 const NO_CONTENT: HttpAnswer = { status: 204, headers: { "cache-control": "no-store" }, body: undefined };
+
+/**
+ * The answer to a body the router gave up on. The rest of that body may still be on its way, so
+ * the connection cannot carry another request: `Connection: close`, which Node's server obeys
+ * by closing the socket once the answer is written.
+ */
+function abandonedBodyAnswer(body: AdminBody): HttpAnswer | undefined {
+  if (body.kind !== "too_large" && body.kind !== "timed_out") return undefined;
+  const error = new TokenGateError(body.kind === "too_large" ? "payload_too_large" : "request_timeout");
+  const answer = adminFailureAnswer(error);
+  return { ...answer, headers: { ...answer.headers, connection: "close" } };
+}
+
+// The request field a value the store refused came from, per operation (see `isStoreInputFault`).
+const STORE_INPUT_FIELD: Partial<Record<AdminOperation, string>> = {
+  create: "teamId",
+  list: "teamId",
+  delete: "id",
+  rotate: "id",
+};
 
 function isJsonType(contentType: string): boolean {
   const type = contentType.split(";")[0]!.trim().toLowerCase();
@@ -76,9 +166,11 @@ function isJsonType(contentType: string): boolean {
 /** The JSON value of the body. An empty body is `undefined`, for the caller to accept or refuse. */
 function readJson(call: AdminCall): Result<unknown> {
   const { body } = call;
-  if (body.kind === "too_large") return { ok: false, error: new TokenGateError("payload_too_large") };
-  if (body.kind === "absent" || (body.kind === "text" && body.text.trim() === ""))
+  // A body given up on (too large, too slow) never gets here: `handle` answers it first.
+  if (body.kind === "absent" || body.kind === "too_large" || body.kind === "timed_out") {
     return { ok: true, value: undefined };
+  }
+  if (body.kind === "text" && body.text.trim() === "") return { ok: true, value: undefined };
   if (!call.contentType || !isJsonType(call.contentType)) {
     return { ok: false, error: new TokenGateError("unsupported_content_type") };
   }
@@ -91,34 +183,43 @@ function readJson(call: AdminCall): Result<unknown> {
 }
 
 /**
- * The admin router, framework-free: takes one call, answers status, headers and JSON body.
- * Adapters only read the request into an `AdminCall` and write the `HttpAnswer` back.
- */
-/**
  * The query parameters, each named once. Frameworks disagree on a repeated name (first wins, last
  * wins), so `?teamId=20&teamId=10` would mean different teams behind different adapters: refuse it.
  */
 export function adminQuery(search: string): Result<Record<string, string>> {
-  const params: Record<string, string> = {};
+  // A Map, not an object: `params["__proto__"] = …` would set no key at all, and `?__proto__`
+  // would slip past the schema's refusal of unknown parameters.
+  const params = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(search)) {
-    if (Object.hasOwn(params, name))
-      return { ok: false, error: fieldError(name, `${name} must be given once`) };
-    params[name] = value;
+    if (params.has(name)) return { ok: false, error: fieldError(name, `${name} must be given once`) };
+    params.set(name, value);
   }
-  return { ok: true, value: params };
+  return { ok: true, value: Object.fromEntries(params) };
 }
 
 /** The admin 401's challenge unless the app names its own (`sessionChallenge`, e.g. Basic for the demo). */
 export const DEFAULT_SESSION_CHALLENGE = 'Session realm="tokengate-admin"';
 
+/**
+ * The admin router, framework-free: takes one call, answers status, headers and JSON body.
+ * Adapters only read the request into an `AdminCall` and write the `HttpAnswer` back.
+ */
 export class TokenAdmin {
-  /** @param people the directory and team roles, for the page's `GET /session`. */
+  /**
+   * @param people the directory and team roles, for the page's `GET /session`.
+   * @param crossSite the proxies and origins to believe when telling a forged request (the gate's
+   *   `trustedProxies` and `trustedOrigins`).
+   */
   constructor(
     private readonly service: TokenService,
     private readonly people?: SessionDirectory,
+    private readonly crossSite: CrossSitePolicy = {},
   ) {}
 
   async handle(call: AdminCall): Promise<HttpAnswer> {
+    // Before anything else: whatever the answer, this connection is mid-body and must close.
+    const abandoned = abandonedBodyAnswer(call.body);
+    if (abandoned) return abandoned;
     try {
       const answer = await this.#dispatch(call);
       if (answer.status !== 401) return answer;
@@ -128,8 +229,13 @@ export class TokenAdmin {
       return { ...answer, headers: { ...answer.headers, "www-authenticate": challenge } };
     } catch (error) {
       // A failure that explains itself (the cache could not confirm a revocation everywhere) keeps
-      // its words; anything else is the store's fault: 503, and no internals in the body.
+      // its words; a value the store could not hold is the caller's; anything else is the store's
+      // fault: 503, and no internals in the body.
       if (error instanceof TokenGateError) return adminFailureAnswer(error);
+      const field = STORE_INPUT_FIELD[call.operation];
+      if (field && isStoreInputFault(error)) {
+        return adminFailureAnswer(fieldError(field, `${field} is not a value the token store can hold`));
+      }
       return adminFailureAnswer(new TokenGateError("store_unavailable", { retryAfter: 5 }));
     }
   }
@@ -137,7 +243,7 @@ export class TokenAdmin {
   async #dispatch(call: AdminCall): Promise<HttpAnswer> {
     // The page's files are the same for everyone: the page itself explains a signed-out session.
     if (isPageAsset(call.operation)) return pageAssetAnswer(call.operation, call.settings?.page === true);
-    if (!READ_ONLY.has(call.operation) && isCrossOriginRequest(call)) {
+    if (!READ_ONLY.has(call.operation) && isCrossOriginRequest(call, this.crossSite)) {
       return adminFailureAnswer(new TokenGateError("csrf_rejected"));
     }
     if (call.actorUserId === null) return adminFailureAnswer(new TokenGateError("unauthenticated"));
@@ -180,7 +286,8 @@ export class TokenAdmin {
         if (!id.ok) return adminFailureAnswer(id.error);
         const body = readJson(call);
         if (!body.ok) return adminFailureAnswer(body.error);
-        const rotated = await this.service.rotate(principal, id.value, body.value ?? {});
+        const options = body.value === undefined ? {} : body.value;
+        const rotated = await this.service.rotate(principal, id.value, options);
         return rotated.ok ? jsonAnswer(201, rotated.value) : adminFailureAnswer(rotated.error);
       }
     }

@@ -28,9 +28,11 @@ export class TrustedProxies {
     }
   }
 
+  /** Whether the address is listed; `::ffff:10.0.0.1` (a dual-stack socket's peer) is `10.0.0.1`. */
   has(address: string): boolean {
-    const family = isIP(address);
-    return family !== 0 && this.#list.check(address, family === 6 ? "ipv6" : "ipv4");
+    const plain = normalize(address);
+    const family = isIP(plain);
+    return family !== 0 && this.#list.check(plain, family === 6 ? "ipv6" : "ipv4");
   }
 }
 

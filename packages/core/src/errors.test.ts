@@ -129,6 +129,7 @@ describe("adminFailureAnswer", () => {
   it.each([
     ["unauthenticated", 401, "Sign in to manage API tokens"],
     ["forbidden", 403, "You are not allowed to do that"],
+    ["request_timeout", 408, "The request body did not arrive in time"],
     ["not_found", 404, "No such token"],
     ["validation_failed", 400, "The request body is invalid"],
     ["invalid_json", 400, "The request body is not valid JSON"],
@@ -199,6 +200,7 @@ describe("TokenGateError", () => {
       "store_unavailable",
       "unauthenticated",
       "forbidden",
+      "request_timeout",
       "not_found",
       "validation_failed",
       "invalid_json",

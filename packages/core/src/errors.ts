@@ -17,6 +17,7 @@ export type AdminErrorCode =
   | "unauthenticated"
   | "forbidden"
   | "csrf_rejected"
+  | "request_timeout"
   | "not_found"
   | "validation_failed"
   | "invalid_json"
@@ -37,6 +38,7 @@ const STATUS: Record<TokenGateErrorCode, number> = {
   unauthenticated: 401,
   forbidden: 403,
   csrf_rejected: 403,
+  request_timeout: 408,
   not_found: 404,
   validation_failed: 400,
   invalid_json: 400,
@@ -56,6 +58,7 @@ const DEFAULT_MESSAGE: Record<TokenGateErrorCode, string> = {
   unauthenticated: "Sign in to manage API tokens",
   forbidden: "You are not allowed to do that",
   csrf_rejected: "Refused: the request came from another site. Send it from the same origin as this server",
+  request_timeout: "The request body did not arrive in time",
   not_found: "No such token",
   validation_failed: "The request body is invalid",
   invalid_json: "The request body is not valid JSON",

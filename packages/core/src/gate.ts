@@ -1,4 +1,5 @@
 import { TokenAdmin } from "./admin";
+import { TrustedOrigins } from "./admin-page/cross-site";
 import { TrustedProxies } from "./client-address";
 import { type Clock, systemClock } from "./clock";
 import { sha512Digester, type TokenDigester } from "./digest";
@@ -50,6 +51,13 @@ export interface TokenGateOptions {
    * client is the socket's peer, so a client cannot pick the address its failures count against.
    */
   trustedProxies?: readonly string[];
+  /**
+   * Origins (`https://admin.example.com`) whose pages may call the admin router, besides the
+   * server's own. The admin router refuses a state-changing browser request whose `Origin` is
+   * neither; its own origin is the connection's scheme and Host, or what a trusted proxy's
+   * `X-Forwarded-Proto` and `X-Forwarded-Host` say.
+   */
+  trustedOrigins?: readonly string[];
   /** Per-token usage counts shown in the admin list, e.g. the `TokenRateLimiter`. */
   usageReader?: UsageReader;
 }
@@ -101,6 +109,11 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
   }
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? consoleLogger;
+  // The admin router's cross-site check believes the same proxies as the client-address check.
+  const crossSite = {
+    trustedProxies: options.trustedProxies ? new TrustedProxies(options.trustedProxies) : undefined,
+    trustedOrigins: options.trustedOrigins ? new TrustedOrigins(options.trustedOrigins) : undefined,
+  };
 
   const source = storeLookup(store, directory);
   const cache = options.cache?.(source);
@@ -137,7 +150,7 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     [GATE]: true,
     verifier,
     service,
-    admin: new TokenAdmin(service, { directory, teamTokenRoles }),
+    admin: new TokenAdmin(service, { directory, teamTokenRoles }, crossSite),
     store,
     directory,
     cache,

@@ -1,13 +1,24 @@
 export {
   ADMIN_BODY_LIMIT,
+  ADMIN_BODY_TIMEOUT_MS,
   ADMIN_ROUTES,
   type AdminBody,
   type AdminCall,
   type AdminOperation,
+  type AdminRoute,
   type AdminRouterSettings,
+  adminBodyTimeout,
+  checkAdminRouterOptions,
+  matchAdminRoute,
   TokenAdmin,
 } from "./admin";
-export { type AdminSession, isCrossOriginRequest } from "./admin-page";
+export {
+  type AdminSession,
+  type CrossSitePolicy,
+  isCrossOriginRequest,
+  type RequestOrigin,
+  TrustedOrigins,
+} from "./admin-page";
 export {
   type AuthorizationInput,
   accessTokensFromUrl,
@@ -43,11 +54,13 @@ export {
   type MiddlewareOptions,
   queryTokenInput,
 } from "./middleware";
-export { readNodeBody } from "./node-body";
+export { readNodeBody, readWebBody } from "./node-body";
 export { adminOpenApiDocument } from "./openapi";
+export { fetchRequestOrigin, nodeRequestOrigin } from "./request-origin";
 export { err, ok, type Result } from "./result";
 export * from "./schemas";
 export { TokenService, type TokenServiceConfig } from "./service";
+export { isStoreInputFault } from "./store-fault";
 export { checksumTokenFormat, documensoTokenFormat, randomString, type TokenFormat } from "./token-format";
 export type * from "./types";
 export { DuplicateDigestError } from "./types";

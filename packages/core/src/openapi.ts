@@ -4,6 +4,7 @@ import {
   CreateApiTokenResponseSchema,
   ErrorResponseSchema,
   ListApiTokensResponseSchema,
+  MAX_ID,
   RotateApiTokenRequestSchema,
   RotateApiTokenResponseSchema,
 } from "./schemas";
@@ -26,7 +27,12 @@ const errors = (...statuses: number[]) =>
  * @param basePath where the router is mounted, e.g. "/api-tokens".
  */
 export function adminOpenApiDocument(basePath = "/api-tokens"): Record<string, unknown> {
-  const idParam = { name: "id", in: "path", required: true, schema: { type: "integer", minimum: 1 } };
+  const idParam = {
+    name: "id",
+    in: "path",
+    required: true,
+    schema: { type: "integer", minimum: 1, maximum: MAX_ID },
+  };
   return {
     openapi: "3.1.0",
     info: { title: "tokengate admin API", version: "1" },
@@ -43,7 +49,12 @@ export function adminOpenApiDocument(basePath = "/api-tokens"): Record<string, u
         get: {
           summary: "List a team's tokens (teamId) or your personal ones",
           parameters: [
-            { name: "teamId", in: "query", required: false, schema: { type: "integer", minimum: 1 } },
+            {
+              name: "teamId",
+              in: "query",
+              required: false,
+              schema: { type: "integer", minimum: 1, maximum: MAX_ID },
+            },
           ],
           responses: {
             "200": { description: "Tokens", content: json(ListApiTokensResponseSchema, "output") },

@@ -27,6 +27,9 @@ describe("tokenName", () => {
     ["a hundred after trimming", `  ${"x".repeat(100)}  `, "x".repeat(100)],
     ["non-ASCII letters", "Zürich déploiement", "Zürich déploiement"],
     ["inner spaces", "ci  deploy", "ci  deploy"],
+    ["right-to-left script", "נסיון עברית", "נסיון עברית"],
+    ["a hundred emoji (two UTF-16 units each)", "🔑".repeat(100), "🔑".repeat(100)],
+    ["three emoji", "🔑🔑🔑", "🔑🔑🔑"],
   ])("accepts %s", (_name, input, expected) => {
     expect(parse(CreateApiTokenRequestSchema, { tokenName: input })).toEqual({
       value: { tokenName: expected },
@@ -39,13 +42,50 @@ describe("tokenName", () => {
     ["empty", ""],
     ["two characters inside spaces", "   ab   "],
     ["only spaces", "      "],
+    ["two emoji (four UTF-16 units)", "🔑🔑"],
   ])("refuses %s with Documenso's message", (_name, input) => {
     expect(parse(CreateApiTokenRequestSchema, { tokenName: input })).toEqual(refused(tooShort));
   });
 
-  it("refuses a hundred and one characters", () => {
-    expect(parse(CreateApiTokenRequestSchema, { tokenName: "x".repeat(101) })).toEqual(
+  it.each([
+    ["a hundred and one characters", "x".repeat(101)],
+    ["a hundred and one emoji", "🔑".repeat(101)],
+  ])("refuses %s", (_name, input) => {
+    expect(parse(CreateApiTokenRequestSchema, { tokenName: input })).toEqual(
       refused({ field: "tokenName", message: "The token name should be 100 characters or shorter" }),
+    );
+  });
+
+  const invisible = {
+    field: "tokenName",
+    message: "The token name must not contain invisible or text-direction characters",
+  };
+  it.each([
+    ["RIGHT-TO-LEFT OVERRIDE (U+202E)", "invoice\u202Efdp.exe"],
+    ["LEFT-TO-RIGHT EMBEDDING (U+202A)", "a\u202Abc"],
+    ["POP DIRECTIONAL FORMATTING (U+202C)", "ab\u202Cc"],
+    ["RIGHT-TO-LEFT ISOLATE (U+2067)", "ab\u2067c"],
+    ["POP DIRECTIONAL ISOLATE (U+2069)", "ab\u2069c"],
+    ["LEFT-TO-RIGHT MARK (U+200E)", "ab\u200Ec"],
+    ["RIGHT-TO-LEFT MARK (U+200F)", "ab\u200Fc"],
+    ["ARABIC LETTER MARK (U+061C)", "ab\u061Cc"],
+    ["ZERO WIDTH SPACE (U+200B)", "dep\u200Bloy"],
+    ["ZERO WIDTH NON-JOINER (U+200C)", "dep\u200Cloy"],
+    ["ZERO WIDTH JOINER (U+200D)", "dep\u200Dloy"],
+    ["WORD JOINER (U+2060)", "dep\u2060loy"],
+    ["ZERO WIDTH NO-BREAK SPACE inside (U+FEFF)", "dep\uFEFFloy"],
+    ["SOFT HYPHEN (U+00AD)", "dep\u00ADloy"],
+  ])("refuses %s, naming tokenName", (_name, input) => {
+    expect(parse(CreateApiTokenRequestSchema, { tokenName: input })).toEqual(refused(invisible));
+  });
+
+  it.each([
+    ["a lone high surrogate", "abc\uD800def"],
+    ["a lone low surrogate", "abc\uDC00def"],
+    ["a reversed pair", "abc\uDE00\uD83Ddef"],
+  ])("refuses %s, naming tokenName", (_name, input) => {
+    expect(parse(CreateApiTokenRequestSchema, { tokenName: input })).toEqual(
+      refused({ field: "tokenName", message: "The token name must be valid Unicode text" }),
     );
   });
 
@@ -148,6 +188,18 @@ describe("the rest of the create body", () => {
     ["a string teamId", { teamId: "7" }, "teamId", "teamId must be a number"],
     ["a zero teamId", { teamId: 0 }, "teamId", expect.any(String)],
     ["a fractional teamId", { teamId: 1.5 }, "teamId", expect.any(String)],
+    [
+      "a teamId past PostgreSQL's integer",
+      { teamId: 99999999999 },
+      "teamId",
+      "teamId must be a positive integer no larger than 2147483647",
+    ],
+    [
+      "a teamId one past the largest",
+      { teamId: 2147483648 },
+      "teamId",
+      "teamId must be a positive integer no larger than 2147483647",
+    ],
     ["a scope with a space", { scopes: ["a b"] }, "scopes.0", expect.stringContaining("without spaces")],
     ["a scope with a quote", { scopes: ['a"b'] }, "scopes.0", expect.stringContaining("without spaces")],
   ])("refuses %s, naming the field", (_name, extra, field, message) => {
@@ -223,27 +275,44 @@ describe("path and query parameters", () => {
   it.each([
     ["1", 1],
     ["42", 42],
-    ["9007199254740991", 9007199254740991],
+    ["2147483647", 2147483647],
   ])("reads the id %j as %d", (id, expected) => {
     expect(parse(TokenIdParamSchema, id)).toEqual({ value: expected });
   });
 
-  it.each([["0"], ["01"], ["-1"], ["1.5"], ["1e3"], ["abc"], [""], [" 1"], ["12345678901234567"]])(
-    "refuses the id %j",
-    (id) => {
-      expect(parseOrFail(TokenIdParamSchema, id, "id")).toMatchObject({
-        ok: false,
-        error: { status: 400, issues: [{ field: "id", message: "id must be a positive integer" }] },
-      });
-    },
-  );
+  const idRefused = "id must be a positive integer no larger than 2147483647";
+  it.each([
+    ["0"],
+    ["01"],
+    ["-1"],
+    ["1.5"],
+    ["1e3"],
+    ["abc"],
+    [""],
+    [" 1"],
+    ["%"],
+    ["2147483648"],
+    ["9999999999"],
+    ["9999999999999999"],
+    ["12345678901234567"],
+  ])("refuses the id %j", (id) => {
+    expect(parseOrFail(TokenIdParamSchema, id, "id")).toMatchObject({
+      ok: false,
+      error: { status: 400, issues: [{ field: "id", message: idRefused }] },
+    });
+  });
 
   it("reads the list query", () => {
     expect(parse(ListApiTokensQuerySchema, {})).toEqual({ value: {} });
     expect(parse(ListApiTokensQuerySchema, { teamId: "7" })).toEqual({ value: { teamId: 7 } });
-    expect(parse(ListApiTokensQuerySchema, { teamId: "x" })).toEqual(
-      refused({ field: "teamId", message: "teamId must be a positive integer" }),
-    );
+    expect(parse(ListApiTokensQuerySchema, { teamId: "2147483647" })).toEqual({
+      value: { teamId: 2147483647 },
+    });
+    for (const teamId of ["x", "2147483648", "99999999999"]) {
+      expect(parse(ListApiTokensQuerySchema, { teamId })).toEqual(
+        refused({ field: "teamId", message: "teamId must be a positive integer no larger than 2147483647" }),
+      );
+    }
     expect(parse(ListApiTokensQuerySchema, { team: "7" })).toEqual(
       refused({ field: "team", message: "Unknown field: team" }),
     );

@@ -7,13 +7,45 @@ import { EXPIRATION_PRESETS, isExpirationPreset } from "./expiration";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// Format characters (Unicode category Cf) change how a name reads without being seen: direction
+// overrides and isolates (U+202A–202E, U+2066–2069), direction marks (U+200E, U+200F, U+061C),
+// zero-width characters (U+200B–200D, U+2060, U+FEFF) and the rest of the category. With them a
+// name on the token page can pass for another one.
+const INVISIBLE = /\p{Cf}/u;
+// Half of a UTF-16 surrogate pair: not a character at all, and stored as U+FFFD or refused by the
+// database, so the name a user sees would not be the name they sent.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Token names are 3 to 100 characters, counted in code points: an emoji is one character, not two. */
+export const TOKEN_NAME_MIN = 3;
+export const TOKEN_NAME_MAX = 100;
 
 export const TokenNameSchema = z
   .string({ error: "tokenName must be a string" })
   .trim()
-  .min(3, "The token name should be 3 characters or longer")
-  .max(100, "The token name should be 100 characters or shorter")
-  .refine((name) => !CONTROL.test(name), "The token name must not contain control characters");
+  .superRefine((name, ctx) => {
+    const length = [...name].length;
+    if (length < TOKEN_NAME_MIN) {
+      ctx.addIssue({ code: "custom", message: "The token name should be 3 characters or longer" });
+    } else if (length > TOKEN_NAME_MAX) {
+      ctx.addIssue({ code: "custom", message: "The token name should be 100 characters or shorter" });
+    }
+    if (CONTROL.test(name)) {
+      ctx.addIssue({ code: "custom", message: "The token name must not contain control characters" });
+    }
+    if (INVISIBLE.test(name)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "The token name must not contain invisible or text-direction characters",
+      });
+    }
+    if (LONE_SURROGATE.test(name)) {
+      ctx.addIssue({ code: "custom", message: "The token name must be valid Unicode text" });
+    }
+  })
+  // The checks above are code, which JSON Schema cannot see; its minLength and maxLength count
+  // code points too, so they say the same thing.
+  .meta({ minLength: TOKEN_NAME_MIN, maxLength: TOKEN_NAME_MAX });
 
 // RFC 6749 §3.3 scope-token.
 export const ScopeSchema = z
@@ -39,7 +71,27 @@ export const ExpirationDateSchema = z
     description: `null (never expires), a preset (${EXPIRATION_PRESETS.join(", ")}) or an ISO-8601 instant in the future`,
   });
 
-export const TeamIdSchema = z.number({ error: "teamId must be a number" }).int().positive();
+/**
+ * The largest id a store holds: PostgreSQL's `integer` (and Documenso's `Int`) is 32-bit signed. A
+ * larger id cannot name anything, and sent on it would fail in the database, not in validation.
+ */
+export const MAX_ID = 2_147_483_647;
+
+const idMessage = (field: string) => `${field} must be a positive integer no larger than ${MAX_ID}`;
+
+export const TeamIdSchema = z
+  .number({ error: "teamId must be a number" })
+  .int(idMessage("teamId"))
+  .min(1, idMessage("teamId"))
+  .max(MAX_ID, idMessage("teamId"));
+
+/** A positive id as a path or query segment: decimal digits only, no sign, no leading zero. */
+const idText = (field: string) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/, idMessage(field))
+    .transform(Number)
+    .refine((id) => id <= MAX_ID, idMessage(field));
 
 export const CreateApiTokenRequestSchema = z.strictObject({
   tokenName: TokenNameSchema,
@@ -81,20 +133,13 @@ export const ApiTokenSummarySchema = z.object({
 export type ApiTokenSummary = z.infer<typeof ApiTokenSummarySchema>;
 
 export const ListApiTokensQuerySchema = z.strictObject({
-  teamId: z
-    .string()
-    .regex(/^[1-9][0-9]{0,15}$/, "teamId must be a positive integer")
-    .transform(Number)
-    .optional(),
+  teamId: idText("teamId").optional(),
 });
 
 export const ListApiTokensResponseSchema = z.object({ tokens: z.array(ApiTokenSummarySchema) });
 export type ListApiTokensResponse = z.infer<typeof ListApiTokensResponseSchema>;
 
-export const TokenIdParamSchema = z
-  .string()
-  .regex(/^[1-9][0-9]{0,15}$/, "id must be a positive integer")
-  .transform(Number);
+export const TokenIdParamSchema = idText("id");
 
 /** Thirty days: a longer overlap is a second token, not a rotation. */
 export const MAX_GRACE_SECONDS = 30 * 24 * 3600;

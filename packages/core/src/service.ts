@@ -177,7 +177,8 @@ export class TokenService {
     id: number,
     request: unknown = {},
   ): Promise<Result<RotateApiTokenResponse>> {
-    const parsed = parseOrFail(RotateApiTokenRequestSchema, request ?? {});
+    // JSON `null` is not "no options": like any body that is not an object, it is refused.
+    const parsed = parseOrFail(RotateApiTokenRequestSchema, request);
     if (!parsed.ok) return parsed;
     const found = await this.#findManageable(principal, id);
     if (!found.ok) return found;

@@ -6,18 +6,24 @@ import {
   ADMIN_BODY_LIMIT,
   ADMIN_ROUTES,
   type AdminBody,
+  type AdminRoute,
   type AdminRouterSettings,
   type AuthIdentity,
+  adminBodyTimeout,
   authorizationFromRawHeaders,
+  checkAdminRouterOptions,
   createAuthDecider,
   type HttpAnswer,
   type MiddlewareOptions,
+  matchAdminRoute,
+  nodeRequestOrigin,
   queryTokenInput,
   readNodeBody,
   type TokenGate,
   type TokenGateOptions,
 } from "@tokengate/core";
-import { type Request, type RequestHandler, type Response, Router } from "express";
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from "express";
+import { Router } from "express";
 
 declare global {
   namespace Express {
@@ -73,11 +79,11 @@ export interface TokenAdminRouterOptions extends AdminRouterSettings {
   getActor(req: Request): Actor | Promise<Actor>;
 }
 
-function bodyOf(req: Request): Promise<AdminBody> | AdminBody {
+function bodyOf(req: Request, settings: AdminRouterSettings): Promise<AdminBody> | AdminBody {
   // An app-level parser (express.json()) has already read it; otherwise read it ourselves.
   if (req.body !== undefined) return { kind: "parsed", value: req.body };
   if (!req.readable) return { kind: "absent" };
-  return readNodeBody(req, ADMIN_BODY_LIMIT);
+  return readNodeBody(req, ADMIN_BODY_LIMIT, adminBodyTimeout(settings));
 }
 
 /**
@@ -88,32 +94,49 @@ function bodyOf(req: Request): Promise<AdminBody> | AdminBody {
  * app.use("/api-tokens", tokenAdminRouter(gate, { getActor: (req) => req.session.user ?? null }));
  */
 export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptions): Router {
-  if (typeof options?.getActor !== "function") throw new TypeError("tokenAdminRouter: getActor is required");
+  const settings = checkAdminRouterOptions(options);
   const router = Router();
+
+  async function answer(
+    route: AdminRoute,
+    id: string | undefined,
+    req: Request,
+    res: Response,
+  ): Promise<void> {
+    const actor = await settings.getActor(req);
+    const body = route.method === "POST" ? await bodyOf(req, settings) : ({ kind: "absent" } as const);
+    send(
+      res,
+      await gate.admin.handle({
+        ...nodeRequestOrigin(req),
+        operation: route.operation,
+        id,
+        query: new URL(req.originalUrl, "http://x").search,
+        contentType: req.headers["content-type"],
+        body,
+        actorUserId: actor?.userId ?? null,
+        settings,
+      }),
+    );
+  }
+
   for (const route of ADMIN_ROUTES) {
     const method = route.method.toLowerCase() as "get" | "post" | "delete";
-    router[method](route.path, async (req, res, next) => {
-      try {
-        const actor = await options.getActor(req);
-        const body = route.method === "POST" ? await bodyOf(req) : ({ kind: "absent" } as const);
-        const answer = await gate.admin.handle({
-          operation: route.operation,
-          id: (req.params as Record<string, string | undefined>).id,
-          query: new URL(req.originalUrl, "http://x").search,
-          contentType: req.headers["content-type"],
-          body,
-          actorUserId: actor?.userId ?? null,
-          origin: req.headers.origin,
-          host: req.headers.host,
-          secFetchSite: req.get("sec-fetch-site"),
-          settings: options,
-        });
-        send(res, answer);
-      } catch (error) {
-        next(error);
-      }
+    router[method](route.path, (req: Request, res: Response, next: NextFunction) => {
+      answer(route, (req.params as Record<string, string | undefined>).id, req, res).catch(next);
     });
   }
+  // Express decodes `:id` before any handler runs and throws URIError on `/%zz`, which its own
+  // error page shows as HTML with a stack. The core answers it instead, as on Koa and Hono: the
+  // same checks, then 400 naming `id`.
+  const malformedPath: ErrorRequestHandler = (error, req, res, next) => {
+    // Express marks its decode failure 400; a URIError from the app's own getActor is not ours.
+    const decoding = error instanceof URIError && (error as { status?: unknown }).status === 400;
+    const matched = decoding ? matchAdminRoute(req.method, req.path) : undefined;
+    if (!matched) return next(error);
+    answer(matched.route, matched.id, req, res).catch(next);
+  };
+  router.use(malformedPath);
   return router;
 }
 

@@ -1,6 +1,7 @@
 /**
  * tokengate for Hono: `app.use(tokengate(gate))` and `app.route("/api-tokens", tokenAdminRouter(gate, { getActor }))`.
  */
+import type { IncomingMessage } from "node:http";
 import {
   type Actor,
   ADMIN_BODY_LIMIT,
@@ -8,10 +9,16 @@ import {
   type AdminBody,
   type AdminRouterSettings,
   type AuthIdentity,
+  type AuthorizationInput,
+  adminBodyTimeout,
+  authorizationFromRawHeaders,
+  checkAdminRouterOptions,
   createAuthDecider,
+  fetchRequestOrigin,
   type HttpAnswer,
   type MiddlewareOptions,
   queryTokenInput,
+  readWebBody,
   type TokenGate,
   type TokenGateOptions,
 } from "@tokengate/core";
@@ -25,10 +32,27 @@ function toResponse(answer: HttpAnswer): Response {
   return new Response(answer.body ?? null, { status: answer.status, headers: answer.headers });
 }
 
+/** The Node request under @hono/node-server (`c.env.incoming`); undefined on other runtimes. */
+function nodeIncoming(c: Context): IncomingMessage | undefined {
+  const env = c.env as { incoming?: IncomingMessage } | undefined;
+  return env?.incoming;
+}
+
+/**
+ * Every Authorization header line. Fetch's `Headers` join repeated fields with ", ", so two
+ * `Token x` lines would read as one value of an unknown scheme (401, where DESIGN.md says 400).
+ * Under @hono/node-server the raw lines are there to count; other runtimes give only the join.
+ */
+function authorizationOf(c: Context): AuthorizationInput {
+  const incoming = nodeIncoming(c);
+  return incoming?.rawHeaders
+    ? authorizationFromRawHeaders(incoming.rawHeaders)
+    : c.req.raw.headers.get("authorization");
+}
+
 /** The client address under @hono/node-server; other runtimes pass `clientAddress`. */
 function nodeAddress(c: Context): string | undefined {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress;
+  return nodeIncoming(c)?.socket?.remoteAddress;
 }
 
 export interface HonoMiddlewareOptions extends MiddlewareOptions {
@@ -54,8 +78,7 @@ export function tokengate(
   return async function tokengateMiddleware(c, next) {
     const decision = await decider.decide(
       () => ({
-        // Fetch's Headers join repeated fields with ", ", which the parser refuses as two credentials.
-        authorization: c.req.raw.headers.get("authorization"),
+        authorization: authorizationOf(c),
         queryToken: queryTokenInput(resolved, c.req.url),
         clientAddress: address(c),
         forwardedFor: c.req.raw.headers.get("x-forwarded-for"),
@@ -72,14 +95,23 @@ export function tokengate(
 export interface TokenAdminRouterOptions extends AdminRouterSettings {
   /** The application's own session: who is signed in? Return null when nobody is. */
   getActor(c: Context): Actor | Promise<Actor>;
+  /** How to find the client's address on your runtime. Default: @hono/node-server's socket. */
+  clientAddress?: (c: Context) => string | undefined;
 }
 
-async function bodyOf(c: Context): Promise<AdminBody> {
-  const length = Number(c.req.header("content-length") ?? "0");
-  if (length > ADMIN_BODY_LIMIT) return { kind: "too_large" };
-  const text = await c.req.text();
-  if (Buffer.byteLength(text) > ADMIN_BODY_LIMIT) return { kind: "too_large" };
-  return text === "" ? { kind: "absent" } : { kind: "text", text };
+async function bodyOf(c: Context, settings: AdminRouterSettings): Promise<AdminBody> {
+  // A middleware that read the body (c.req.json()) left it in Hono's cache, not in the stream.
+  if (c.req.raw.bodyUsed) {
+    const text = await c.req.text();
+    if (Buffer.byteLength(text) > ADMIN_BODY_LIMIT) return { kind: "too_large" };
+    return text === "" ? { kind: "absent" } : { kind: "text", text };
+  }
+  return readWebBody(
+    c.req.raw.body,
+    ADMIN_BODY_LIMIT,
+    adminBodyTimeout(settings),
+    c.req.header("content-length"),
+  );
 }
 
 /**
@@ -90,24 +122,23 @@ async function bodyOf(c: Context): Promise<AdminBody> {
  * app.route("/api-tokens", tokenAdminRouter(gate, { getActor: (c) => c.get("user") ?? null }));
  */
 export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptions): Hono {
-  if (typeof options?.getActor !== "function") throw new TypeError("tokenAdminRouter: getActor is required");
+  const settings = checkAdminRouterOptions(options);
+  const address = settings.clientAddress ?? nodeAddress;
   const router = new Hono();
   for (const route of ADMIN_ROUTES) {
     router.on(route.method, route.path, async (c) => {
-      const actor = await options.getActor(c);
-      const body = route.method === "POST" ? await bodyOf(c) : ({ kind: "absent" } as const);
+      const actor = await settings.getActor(c);
+      const body = route.method === "POST" ? await bodyOf(c, settings) : ({ kind: "absent" } as const);
       return toResponse(
         await gate.admin.handle({
+          ...fetchRequestOrigin(c.req.raw, address(c)),
           operation: route.operation,
           id: c.req.param("id"),
           query: new URL(c.req.url).search,
           contentType: c.req.header("content-type"),
           body,
           actorUserId: actor?.userId ?? null,
-          origin: c.req.header("origin"),
-          host: c.req.header("host"),
-          secFetchSite: c.req.header("sec-fetch-site"),
-          settings: options,
+          settings,
         }),
       );
     });

@@ -1,6 +1,8 @@
 /**
- * tokengate for Koa 3: `app.use(tokengate(gate))` and `app.use(tokenAdminRouter(gate, { prefix, getActor }))`.
+ * tokengate for Koa 3: `app.use(tokengate(gate))`, `protectRouter(router, gate)` for the routes of
+ * one @koa/router `Router`, and `app.use(tokenAdminRouter(gate, { prefix, getActor }))`.
  */
+import { METHODS } from "node:http";
 import Router from "@koa/router";
 import {
   type Actor,
@@ -9,10 +11,13 @@ import {
   type AdminBody,
   type AdminRouterSettings,
   type AuthIdentity,
+  adminBodyTimeout,
   authorizationFromRawHeaders,
+  checkAdminRouterOptions,
   createAuthDecider,
   type HttpAnswer,
   type MiddlewareOptions,
+  nodeRequestOrigin,
   queryTokenInput,
   readNodeBody,
   type TokenGate,
@@ -60,6 +65,86 @@ export function tokengate(gate: TokenGate | TokenGateOptions, options: Middlewar
   };
 }
 
+/**
+ * Puts the gate in front of everything `router` serves, matched by the router itself: every path
+ * under its prefix, whatever the method (OPTIONS and methods no route takes included), with the
+ * router's own case, trailing-slash and encoding rules. No handler of the router runs without an
+ * identity, and a request without a credential is answered 401 before the router's own 404 or 405.
+ *
+ * Why not `app.use` with a path test, or `router.use(tokengate(gate))`: a test like
+ * `ctx.path.startsWith("/api/")` is case-sensitive while the router matches `/API/…` too, and
+ * @koa/router 15 matches `router.use()` middleware of a prefixed router case-sensitively while
+ * its routes are not, so `/API/v1/me` would reach the handler without the gate. Here the gate is
+ * a route of the router, compiled with its routes, and runs before them.
+ *
+ * Routes given as a RegExp ignore the router's prefix in @koa/router; protect string paths.
+ *
+ * @example
+ * const api = protectRouter(new Router({ prefix: "/api" }), gate);
+ * api.get("/v1/me", (ctx) => { ctx.body = { userId: ctx.state.auth!.userId }; });
+ * app.use(api.routes()).use(api.allowedMethods());
+ */
+export function protectRouter<R extends Router>(
+  router: R,
+  gate: TokenGate | TokenGateOptions,
+  options: MiddlewareOptions = {},
+): R {
+  // Duck-typed: the app's @koa/router may be another copy than ours. Whether it compiles the
+  // catch-all as ours does is checked below, on the route itself.
+  if (
+    typeof router?.register !== "function" ||
+    !Array.isArray(router.stack) ||
+    !Array.isArray(router.methods)
+  ) {
+    throw new TypeError("protectRouter: router must be a @koa/router Router");
+  }
+  if (router.opts.exclusive) {
+    // An exclusive router runs one layer per request: the route's, never the gate's.
+    throw new TypeError(
+      "protectRouter: a router with `exclusive` runs only one route, so the gate would not run",
+    );
+  }
+  const requireToken = tokengate(gate, options);
+  const layer = router.register(
+    "{/*path}",
+    METHODS,
+    [
+      async function protectedRoutes(ctx, next) {
+        // Past the gate, the router's own routes say which methods the path allows (its
+        // allowedMethods() reads ctx.matched): the gate's catch-all is not one of them.
+        return requireToken(ctx, () => {
+          const routed = ctx as Context & { matched?: unknown[] };
+          if (routed.matched) routed.matched = routed.matched.filter((matched) => matched !== layer);
+          return next();
+        });
+      },
+    ],
+    { ignoreCaptures: true, name: "tokengate" },
+  );
+  // Another major of @koa/router would read the pattern differently, and a gate that matches
+  // nothing fails open: refuse it now rather than find out from a request.
+  const prefix = router.opts.prefix ?? "";
+  const route = layer as unknown as { match?: (path: string) => boolean };
+  if (
+    typeof route.match !== "function" ||
+    !route.match(`${prefix}/any/path`) ||
+    !route.match(prefix || "/")
+  ) {
+    router.stack.splice(router.stack.indexOf(layer as (typeof router.stack)[number]), 1);
+    throw new TypeError(
+      "protectRouter: this @koa/router does not match the gate's catch-all; use @koa/router 15",
+    );
+  }
+  // The gate answers every method under the router, so the router's allowedMethods() must not
+  // call one "not implemented" (501): it answers 405 for a path it has, or leaves the 404. In
+  // place, so an allowedMethods() taken before this call sees it too.
+  for (const method of METHODS) if (!router.methods.includes(method)) router.methods.push(method);
+  // First in the stack, so it runs before every route, whenever they were registered.
+  router.stack.splice(router.stack.indexOf(layer as (typeof router.stack)[number]), 1);
+  router.stack.unshift(layer as (typeof router.stack)[number]);
+  return router;
+}
+
 export interface TokenAdminRouterOptions extends AdminRouterSettings {
   /** Where the router answers, e.g. "/api-tokens". */
   prefix: string;
@@ -67,12 +152,12 @@ export interface TokenAdminRouterOptions extends AdminRouterSettings {
   getActor(ctx: Context): Actor | Promise<Actor>;
 }
 
-function bodyOf(ctx: Context): Promise<AdminBody> | AdminBody {
+function bodyOf(ctx: Context, settings: AdminRouterSettings): Promise<AdminBody> | AdminBody {
   // A body parser (koa-bodyparser, @koa/bodyparser) may have read it already.
   const parsed = (ctx.request as { body?: unknown }).body;
   if (parsed !== undefined) return { kind: "parsed", value: parsed };
   if (!ctx.req.readable) return { kind: "absent" };
-  return readNodeBody(ctx.req, ADMIN_BODY_LIMIT);
+  return readNodeBody(ctx.req, ADMIN_BODY_LIMIT, adminBodyTimeout(settings));
 }
 
 /**
@@ -83,28 +168,26 @@ function bodyOf(ctx: Context): Promise<AdminBody> | AdminBody {
  * app.use(tokenAdminRouter(gate, { prefix: "/api-tokens", getActor: (ctx) => ctx.state.user ?? null }));
  */
 export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptions): Middleware {
-  if (typeof options?.getActor !== "function") throw new TypeError("tokenAdminRouter: getActor is required");
-  if (!/^\/[^?#]*$/.test(options.prefix ?? ""))
+  const settings = checkAdminRouterOptions(options);
+  if (!/^\/[^?#]*$/.test(settings.prefix ?? ""))
     throw new TypeError("tokenAdminRouter: prefix must start with /");
-  const router = new Router({ prefix: options.prefix.replace(/\/$/, "") });
+  const router = new Router({ prefix: settings.prefix.replace(/\/$/, "") });
   for (const route of ADMIN_ROUTES) {
     router.register(route.path, [route.method], async (ctx: Context) => {
-      const actor = await options.getActor(ctx);
-      const body = route.method === "POST" ? await bodyOf(ctx) : ({ kind: "absent" } as const);
+      const actor = await settings.getActor(ctx);
+      const body = route.method === "POST" ? await bodyOf(ctx, settings) : ({ kind: "absent" } as const);
       const params = (ctx as Context & { params?: Record<string, string> }).params ?? {};
       send(
         ctx,
         await gate.admin.handle({
+          ...nodeRequestOrigin(ctx.req),
           operation: route.operation,
           id: params.id,
           query: ctx.querystring,
           contentType: ctx.get("content-type") || undefined,
           body,
           actorUserId: actor?.userId ?? null,
-          origin: ctx.get("origin") || undefined,
-          host: ctx.get("host") || undefined,
-          secFetchSite: ctx.get("sec-fetch-site") || undefined,
-          settings: options,
+          settings,
         }),
       );
     });

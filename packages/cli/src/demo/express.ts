@@ -1,6 +1,7 @@
 import type { TokenGate } from "@tokengate/core";
 import { tokenAdminRouter, tokengate } from "@tokengate/express";
-import express, { type Express } from "express";
+import express, { type ErrorRequestHandler, type Express } from "express";
+import { unexpectedErrorAnswer } from "./error-answer";
 import {
   DEMO_ADMIN_PATH,
   DEMO_ADMIN_SETTINGS,
@@ -9,6 +10,13 @@ import {
   indexBody,
   meBody,
 } from "./setup";
+
+/** Express's own error page shows the stack outside production: answer JSON instead. */
+const jsonErrors: ErrorRequestHandler = (error, _req, res, next) => {
+  if (res.headersSent) return next(error);
+  const answer = unexpectedErrorAnswer(error);
+  res.status(answer.status).set(answer.headers).end(answer.body);
+};
 
 /** The demo API on Express: the admin router behind the demo session, `/api/*` behind tokengate. */
 export function createExpressDemo(gate: TokenGate): Express {
@@ -28,5 +36,6 @@ export function createExpressDemo(gate: TokenGate): Express {
   app.get(DEMO_ME_PATH, (req, res) => {
     res.json(meBody(req.auth!));
   });
+  app.use(jsonErrors);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { TokenGate } from "@tokengate/core";
 import { type TokenGateEnv, tokenAdminRouter, tokengate } from "@tokengate/hono";
 import { Hono } from "hono";
+import { unexpectedErrorAnswer } from "./error-answer";
 import {
   DEMO_ADMIN_PATH,
   DEMO_ADMIN_SETTINGS,
@@ -13,6 +14,10 @@ import {
 /** The demo API on Hono: the admin router behind the demo session, `/api/*` behind tokengate. */
 export function createHonoDemo(gate: TokenGate): Hono<TokenGateEnv> {
   const app = new Hono<TokenGateEnv>();
+  app.onError((error) => {
+    const answer = unexpectedErrorAnswer(error);
+    return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  });
   app.get("/", (c) => c.json(indexBody()));
   app.route(
     DEMO_ADMIN_PATH,

@@ -1,7 +1,9 @@
+import { METHODS } from "node:http";
 import Router from "@koa/router";
 import type { TokenGate } from "@tokengate/core";
-import { tokenAdminRouter, tokengate } from "@tokengate/koa";
-import Koa from "koa";
+import { protectRouter, tokenAdminRouter } from "@tokengate/koa";
+import Koa, { type Middleware } from "koa";
+import { unexpectedErrorAnswer } from "./error-answer";
 import {
   DEMO_ADMIN_PATH,
   DEMO_ADMIN_SETTINGS,
@@ -11,9 +13,24 @@ import {
   meBody,
 } from "./setup";
 
+const API_PREFIX = "/api";
+
+/** Koa's own error answer is plain text; answer JSON, like every other answer of the demo. */
+const jsonErrors: Middleware = async (ctx, next) => {
+  try {
+    await next();
+  } catch (error) {
+    const answer = unexpectedErrorAnswer(error);
+    ctx.status = answer.status;
+    ctx.set(answer.headers as Record<string, string>);
+    ctx.body = answer.body;
+  }
+};
+
 /** The demo API on Koa: the admin router behind the demo session, `/api/*` behind tokengate. */
 export function createKoaDemo(gate: TokenGate): Koa {
   const app = new Koa();
+  app.use(jsonErrors);
   app.use(
     tokenAdminRouter(gate, {
       ...DEMO_ADMIN_SETTINGS,
@@ -21,16 +38,18 @@ export function createKoaDemo(gate: TokenGate): Koa {
       getActor: (ctx) => demoActorFromAuthorization(ctx.get("authorization")),
     }),
   );
-  // On the app, not the router: an unknown path under /api/ is still refused without a token.
-  const requireToken = tokengate(gate);
-  app.use((ctx, next) => (ctx.path.startsWith("/api/") ? requireToken(ctx, next) : next()));
-  const router = new Router();
-  router.get("/", (ctx) => {
+  // Every method Node accepts gets an answer (405 or 404), so none is "not implemented" (501).
+  const site = new Router({ methods: [...METHODS] });
+  site.get("/", (ctx) => {
     ctx.body = indexBody();
   });
-  router.get(DEMO_ME_PATH, (ctx) => {
+  // The gate on the router itself: it matches /API/v1/me, /api/v1/me/ and every method exactly as
+  // the router's routes do, so no route of it runs without a token (see protectRouter).
+  const api = protectRouter(new Router({ prefix: API_PREFIX }), gate);
+  api.get(DEMO_ME_PATH.slice(API_PREFIX.length), (ctx) => {
     ctx.body = meBody(ctx.state.auth!);
   });
-  app.use(router.routes()).use(router.allowedMethods());
+  app.use(site.routes()).use(site.allowedMethods());
+  app.use(api.routes()).use(api.allowedMethods());
   return app;
 }

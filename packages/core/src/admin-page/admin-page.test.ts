@@ -5,7 +5,14 @@ import { isCrossOriginRequest } from "./cross-site";
 function setup(directory: Directory = demoDirectory()) {
   const gate = createTokenGate({ store: new MemoryTokenStore(), directory, usageFlushIntervalMs: false });
   const call = (operation: AdminOperation, extra: Partial<AdminCall> = {}) =>
-    gate.admin.handle({ operation, query: "", body: { kind: "absent" }, actorUserId: 1, ...extra });
+    gate.admin.handle({
+      operation,
+      query: "",
+      body: { kind: "absent" },
+      actorUserId: 1,
+      scheme: "https",
+      ...extra,
+    });
   const create = (extra: Partial<AdminCall> = {}) =>
     call("create", {
       contentType: "application/json",
@@ -136,7 +143,8 @@ describe("cross-site request forgery", () => {
     expect((await create({ origin: "https://tokens.example", host: "tokens.example" })).status).toBe(201);
     expect((await create({ origin: "https://tokens.example:443", host: "tokens.example" })).status).toBe(201);
     expect(
-      (await create({ secFetchSite: "same-origin", origin: "http://a:3000", host: "a:3000" })).status,
+      (await create({ secFetchSite: "same-origin", origin: "http://a:3000", host: "a:3000", scheme: "http" }))
+        .status,
     ).toBe(201);
     expect((await create({ secFetchSite: "none" })).status).toBe(201);
     expect((await create({})).status).toBe(201);
@@ -146,6 +154,8 @@ describe("cross-site request forgery", () => {
   it("answers reads from another origin: without CORS the browser keeps the answer from that site", async () => {
     const { call } = setup();
     expect((await call("list", { origin: "http://evil.example", host: "tokens.example" })).status).toBe(200);
-    expect(isCrossOriginRequest({ origin: "HTTP://Tokens.Example", host: "tokens.example" })).toBe(false);
+    expect(
+      isCrossOriginRequest({ origin: "HTTP://Tokens.Example", host: "tokens.example", scheme: "http" }),
+    ).toBe(false);
   });
 });

@@ -1,2 +1,2 @@
 export type { AdminSession } from "./answers";
-export { isCrossOriginRequest, type RequestOrigin } from "./cross-site";
+export { type CrossSitePolicy, isCrossOriginRequest, type RequestOrigin, TrustedOrigins } from "./cross-site";
