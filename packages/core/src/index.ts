@@ -28,6 +28,7 @@ export {
   type FieldIssue,
   type HttpAnswer,
   jsonAnswer,
+  StoreConstraintError,
   TokenGateError,
   type TokenGateErrorCode,
 } from "./errors";
@@ -61,6 +62,7 @@ export { fieldError, fieldIssues, parseOrFail } from "./validation";
 export {
   type CredentialInput,
   type FailureLimiter,
+  type FormerMemberTokens,
   type RateLimitDecision,
   type RateLimiter,
   scopeGuard,
