@@ -1,14 +1,20 @@
 /**
- * Test-side access to the Documenso fixture: loads Documenso's tables into a schema the test owns,
- * and seeds users and teams the way Documenso's own tables hold them (DocumensoDirectory is
- * read-only; Documenso owns its users).
+ * Test-side access to Documenso's tables: loads either layout's fixture into a schema the test owns,
+ * and offers the conformance suites' directory writes over Documenso's rows (DocumensoDirectory is
+ * read-only; Documenso owns its users). The rows themselves are written by `DocumensoRows`, the
+ * way Documenso's code writes them.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DirectoryTeam, DirectoryUser, TeamRole } from "@tokengate/core";
+import type { DocumensoLayout } from "@tokengate/postgres";
 import type { Pool } from "pg";
+import { DocumensoRows, documensoId } from "./documenso-rows";
 
-const FIXTURE = readFileSync(join(__dirname, "fixtures", "documenso-schema.sql"), "utf8");
+const FIXTURES: Record<DocumensoLayout, string> = {
+  organisations: readFileSync(join(__dirname, "fixtures", "documenso-schema.sql"), "utf8"),
+  teams: readFileSync(join(__dirname, "fixtures", "documenso-teams-schema.sql"), "utf8"),
+};
 
 let counter = 0;
 
@@ -18,10 +24,14 @@ export function uniqueSchema(prefix: string): string {
   return `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter}`;
 }
 
-/** Creates `schema` holding Documenso's tables, as Documenso's migrations leave them. */
-export async function loadDocumensoSchema(pool: Pool, schema: string): Promise<void> {
+/** Creates `schema` holding Documenso's tables in `layout` (default: organisations, Documenso v2). */
+export async function loadDocumensoSchema(
+  pool: Pool,
+  schema: string,
+  layout: DocumensoLayout = "organisations",
+): Promise<void> {
   await pool.query(
-    `BEGIN; CREATE SCHEMA "${schema}"; SET LOCAL search_path TO "${schema}"; ${FIXTURE}; COMMIT;`,
+    `BEGIN; CREATE SCHEMA "${schema}"; SET LOCAL search_path TO "${schema}"; ${FIXTURES[layout]}; COMMIT;`,
   );
 }
 
@@ -29,38 +39,97 @@ export async function dropSchema(pool: Pool, schema: string): Promise<void> {
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
 
-/** Writes Documenso's rows for the directory: a team's owner lives on its organisation. */
-export function documensoSeeder(pool: Pool, schema: string) {
+/** The id the conformance seeder gives user N's personal team, so suites can expect it. */
+export const personalTeamIdOf = (userId: number) => 1000 + userId;
+
+/** The writes the conformance suites make, over Documenso's tables. */
+export interface DocumensoSeeder {
+  upsertUser(user: DirectoryUser): Promise<void>;
+  setDisabled(userId: number, disabled: boolean): Promise<void>;
+  upsertTeam(team: DirectoryTeam): Promise<void>;
+  setRole(teamId: number, userId: number, role: TeamRole | null): Promise<void>;
+}
+
+/**
+ * The conformance suites' writes in the organisation layout. A new user gets a personal
+ * organisation and team (team id `personalTeamIdOf(user)`), as sign-up gives one; each team gets
+ * an organisation of its own, owned by the team's owner, so a membership in one suite team never
+ * reaches another; `setRole(…, null)` is leaving that organisation.
+ */
+export function documensoSeeder(pool: Pool, schema: string): DocumensoSeeder {
+  const s = `"${schema}"`;
+  const rows = new DocumensoRows(pool, schema);
+  const exists = async (table: string, id: number) =>
+    (await pool.query(`SELECT 1 FROM ${s}."${table}" WHERE id = $1`, [id])).rowCount === 1;
+  return {
+    async upsertUser(user) {
+      const email = user.email ?? `user${user.id}@example.com`;
+      if (await exists("User", user.id)) {
+        await pool.query(`UPDATE ${s}."User" SET name = $2, email = $3, disabled = $4 WHERE id = $1`, [
+          user.id,
+          user.name ?? null,
+          email,
+          user.disabled,
+        ]);
+        return;
+      }
+      await rows.createUser({
+        id: user.id,
+        name: user.name ?? null,
+        email,
+        disabled: user.disabled,
+        personalTeamId: personalTeamIdOf(user.id),
+      });
+    },
+    setDisabled: (userId, disabled) => rows.setDisabled(userId, disabled),
+    async upsertTeam(team) {
+      if (await exists("Team", team.id)) {
+        await pool.query(`UPDATE ${s}."Team" SET name = $2 WHERE id = $1`, [
+          team.id,
+          team.name ?? `team ${team.id}`,
+        ]);
+        await rows.setOwner(await rows.organisationOf(team.id), team.ownerUserId);
+        return;
+      }
+      const organisationId = await rows.createOrganisation({
+        ownerUserId: team.ownerUserId,
+        name: `${team.name ?? "team"} organisation`,
+      });
+      await rows.createTeam({ organisationId, name: team.name ?? `team ${team.id}`, id: team.id });
+    },
+    async setRole(teamId, userId, role) {
+      if (role === null) await rows.leaveOrganisation(await rows.organisationOf(teamId), userId);
+      else await rows.setTeamRole(teamId, userId, role);
+    },
+  };
+}
+
+/** The conformance suites' writes in the pre-organisation layout: plain rows, as Documenso 1.x kept them. */
+export function documensoTeamsSeeder(pool: Pool, schema: string): DocumensoSeeder {
   const s = `"${schema}"`;
   return {
-    async upsertUser(user: DirectoryUser): Promise<void> {
+    async upsertUser(user) {
       await pool.query(
         `INSERT INTO ${s}."User" (id, name, email, disabled) VALUES ($1, $2, $3, $4)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, disabled = excluded.disabled`,
         [user.id, user.name ?? null, user.email ?? `user${user.id}@example.com`, user.disabled],
       );
     },
-    async setDisabled(userId: number, disabled: boolean): Promise<void> {
+    async setDisabled(userId, disabled) {
       const { rowCount } = await pool.query(`UPDATE ${s}."User" SET disabled = $2 WHERE id = $1`, [
         userId,
         disabled,
       ]);
       if (rowCount === 0) throw new Error(`no user ${userId}`);
     },
-    async upsertTeam(team: DirectoryTeam): Promise<void> {
-      const org = `org_${team.id}`;
+    async upsertTeam(team) {
       await pool.query(
-        `INSERT INTO ${s}."Organisation" (id, name, url, "ownerUserId") VALUES ($1, $2, $1, $3)
-         ON CONFLICT (id) DO UPDATE SET "ownerUserId" = excluded."ownerUserId"`,
-        [org, `${team.name ?? "team"} organisation`, team.ownerUserId],
-      );
-      await pool.query(
-        `INSERT INTO ${s}."Team" (id, name, url, "organisationId") VALUES ($1, $2, $3, $4)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, "organisationId" = excluded."organisationId"`,
-        [team.id, team.name ?? `team ${team.id}`, `team-${team.id}`, org],
+        `INSERT INTO ${s}."Team" (id, name, url, "ownerUserId") VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, "ownerUserId" = excluded."ownerUserId"`,
+        [team.id, team.name ?? `team ${team.id}`, documensoId("team"), team.ownerUserId],
       );
     },
-    async setRole(teamId: number, userId: number, role: TeamRole | null): Promise<void> {
+    async setRole(teamId, userId, role) {
       if (role === null) {
         await pool.query(`DELETE FROM ${s}."TeamMember" WHERE "teamId" = $1 AND "userId" = $2`, [
           teamId,
