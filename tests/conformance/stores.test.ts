@@ -17,7 +17,7 @@ import {
   loadDocumensoSchema,
   personalTeamIdOf,
   uniqueSchema,
-} from "../../packages/postgres/test/documenso-fixture";
+} from "../support/documenso/fixture";
 import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
 import { CONFORMANCE_TEAMS, CONFORMANCE_USERS, directoryConformance, tokenStoreConformance } from "./suites";
 

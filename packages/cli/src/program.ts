@@ -1,6 +1,7 @@
 import type { Logger } from "@tokengate/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import packageJson from "../package.json";
+import { doctorCommand } from "./commands/doctor";
 import { startDemo } from "./commands/serve";
 import {
   type CommandOutput,
@@ -278,6 +279,23 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
       } finally {
         await opened.close();
       }
+      report(0);
+    });
+
+  program
+    .command("doctor")
+    .description("check that tokengate can serve a store; --documenso: Documenso's own database")
+    .option(
+      "--documenso",
+      "the store is Documenso's database (postgres://…, schema public unless ?schema=)",
+      false,
+    )
+    .addOption(storeOption())
+    .action(async (options: StoreOptions & { documenso: boolean }) => {
+      await doctorCommand(
+        { storeUrl: storeUrlOf(options.store), documenso: options.documenso, baseDir: io.baseDir },
+        io,
+      );
       report(0);
     });
 

@@ -10,10 +10,10 @@ import {
   silentLogger,
 } from "@tokengate/core";
 import { Pool } from "pg";
+import { dropSchema, loadDocumensoSchema, uniqueSchema } from "../../../tests/support/documenso/fixture";
+import { DocumensoRows, documensoHash } from "../../../tests/support/documenso/rows";
 import { describeWithServices, itWithServices, postgresUrl } from "../../../tests/support/services";
 import { DocumensoSchemaError, detectDocumensoLayout, openDocumenso } from "../src/index";
-import { dropSchema, loadDocumensoSchema, uniqueSchema } from "./documenso-fixture";
-import { DocumensoRows, documensoHash } from "./documenso-rows";
 
 describeWithServices(["postgres"], "Documenso mode: layouts, start-up errors, refused rows", () => {
   let pool: Pool;

@@ -1,10 +1,10 @@
 /**
  * Documenso mode against Documenso's own tables, case by case, each compared with what Documenso
- * itself answers. Rows are written the way Documenso's code writes them (documenso-rows.ts), and
+ * itself answers. Rows are written the way Documenso's code writes them (tests/support/documenso/rows.ts), and
  * tokengate is set up exactly as the README documents: `openDocumenso(pool)`, then
  * `createTokenGate({ store, directory })`, with no other option.
  *
- * By default the tables are the fixture (fixtures/documenso-schema.sql) in a schema of its own. Set
+ * By default the tables are the fixture (tests/support/documenso/organisations.sql) in a schema of its own. Set
  * TOKENGATE_TEST_DOCUMENSO_URL to a database that Documenso's own migrations built (schema
  * `public`, or `?schema=NAME`) and the same cases run there; the rows they add are removed after.
  *
@@ -27,10 +27,10 @@ import {
   TokenVerifier,
 } from "@tokengate/core";
 import { Pool } from "pg";
+import { dropSchema, loadDocumensoSchema, uniqueSchema } from "../../../tests/support/documenso/fixture";
+import { type CreatedUser, DocumensoRows, documensoHash } from "../../../tests/support/documenso/rows";
 import { describeWithServices, itWithServices, postgresUrl } from "../../../tests/support/services";
 import { openDocumenso } from "../src/index";
-import { dropSchema, loadDocumensoSchema, uniqueSchema } from "./documenso-fixture";
-import { type CreatedUser, DocumensoRows, documensoHash } from "./documenso-rows";
 
 const REAL_URL = process.env.TOKENGATE_TEST_DOCUMENSO_URL;
 

@@ -1,19 +1,20 @@
 /**
  * Test-side access to Documenso's tables: loads either layout's fixture into a schema the test owns,
  * and offers the conformance suites' directory writes over Documenso's rows (DocumensoDirectory is
- * read-only; Documenso owns its users). The rows themselves are written by `DocumensoRows`, the
- * way Documenso's code writes them.
+ * read-only; Documenso owns its users). The rows themselves are written by `DocumensoRows` (rows.ts),
+ * the way Documenso's code writes them. Shared by the postgres package's tests, the conformance
+ * suites and the CLI's `doctor` tests.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DirectoryTeam, DirectoryUser, TeamRole } from "@tokengate/core";
 import type { DocumensoLayout } from "@tokengate/postgres";
 import type { Pool } from "pg";
-import { DocumensoRows, documensoId } from "./documenso-rows";
+import { DocumensoRows, documensoId } from "./rows";
 
 const FIXTURES: Record<DocumensoLayout, string> = {
-  organisations: readFileSync(join(__dirname, "fixtures", "documenso-schema.sql"), "utf8"),
-  teams: readFileSync(join(__dirname, "fixtures", "documenso-teams-schema.sql"), "utf8"),
+  organisations: readFileSync(join(__dirname, "organisations.sql"), "utf8"),
+  teams: readFileSync(join(__dirname, "teams.sql"), "utf8"),
 };
 
 let counter = 0;
