@@ -436,14 +436,51 @@ describeWithServices(
         const { ApiToken: _before, ...untouchedBefore } = before;
         const { ApiToken: _after, ...untouchedAfter } = after;
         expect(untouchedAfter).toEqual(untouchedBefore);
-        // ApiToken: the seeded rows are unchanged, the new ones are exactly the three made above.
+        // ApiToken: the rows that were there are unchanged, the new ones are exactly the three made above.
+        const made = ["ci by ada", "ci by max", "ci by mel", "laptop", "sso user"];
+        const { rows: kept } = await pool.query<{ d: string | null }>(
+          `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS d FROM "${where.schema}"."ApiToken" t
+           WHERE NOT (name = ANY($1::text[]))`,
+          [made],
+        );
+        expect(kept[0]?.d ?? "empty").toBe(before.ApiToken);
         const { rows: added } = await pool.query<{ name: string }>(
-          `SELECT name FROM "${where.schema}"."ApiToken" WHERE name IN ('ci by ada', 'ci by max', 'ci by mel', 'laptop', 'sso user')
-         AND "teamId" IN ($1, $2) ORDER BY name`,
-          [world.acmeLegal, world.ada.personalTeamId],
+          `SELECT name FROM "${where.schema}"."ApiToken" WHERE name = ANY($1::text[]) ORDER BY name`,
+          [made],
         );
         expect(added.map((r) => r.name)).toEqual(["ci by ada", "ci by max", "laptop"]);
       });
+
+      itWithServices(
+        "a personal token rotates and is deleted through the router, as Documenso sees it",
+        async () => {
+          const listed = await gate.admin.handle(call(world.ada.userId, "list"));
+          const laptop = (JSON.parse(listed.body!).tokens as Array<{ id: number; name: string }>).find(
+            (t) => t.name === "laptop",
+          )!;
+          const rotated = await gate.admin.handle({
+            ...call(world.ada.userId, "create", {}),
+            operation: "rotate",
+            id: String(laptop.id),
+          });
+          expect(rotated.status).toBe(201);
+          const successor = JSON.parse(rotated.body!) as { id: number; token: string };
+          expect(await documensoLookup(successor.token)).toMatchObject({
+            id: successor.id,
+            teamId: world.ada.personalTeamId,
+          });
+          expect(await documensoList(world.ada.personalTeamId, world.ada.userId)).not.toContain(laptop.id);
+
+          const deleted = await gate.admin.handle({
+            ...call(world.ada.userId, "list"),
+            operation: "delete",
+            id: String(successor.id),
+          });
+          expect(deleted.status).toBe(204);
+          expect(await documensoLookup(successor.token)).toBeUndefined();
+          expect(await statusOf(gate, `Bearer ${successor.token}`)).toBe(401);
+        },
+      );
     });
 
     itWithServices("`expires` is read as UTC whatever the client's and the server's zones", async () => {
