@@ -25,6 +25,11 @@ export interface CreatedUser {
 interface Written {
   users: number[];
   organisations: string[];
+  /** Rows an organisation or team points at, kept by id: a user deleted mid-test takes the pointers with it. */
+  claims: string[];
+  settings: string[];
+  portals: string[];
+  teamSettings: string[];
 }
 
 const ORG_ROLES = ["ADMIN", "MANAGER", "MEMBER"] as const;
@@ -32,7 +37,14 @@ const ORG_ROLES = ["ADMIN", "MANAGER", "MEMBER"] as const;
 export class DocumensoRows {
   readonly #pool: Pool;
   readonly #s: string;
-  readonly #written: Written = { users: [], organisations: [] };
+  readonly #written: Written = {
+    users: [],
+    organisations: [],
+    claims: [],
+    settings: [],
+    portals: [],
+    teamSettings: [],
+  };
 
   constructor(pool: Pool, schema: string) {
     this.#pool = pool;
@@ -125,6 +137,9 @@ export class DocumensoRows {
       [id, input.type ?? "ORGANISATION", input.name, input.ownerUserId, claim, settings, portal],
     );
     this.#written.organisations.push(id);
+    this.#written.claims.push(claim);
+    this.#written.settings.push(settings);
+    this.#written.portals.push(portal);
     for (const role of ORG_ROLES) {
       await this.#pool.query(
         `INSERT INTO ${s}."OrganisationGroup" (id, type, "organisationRole", "organisationId")
@@ -150,6 +165,7 @@ export class DocumensoRows {
     const s = this.#s;
     const settings = documensoId("team_setting");
     await this.#pool.query(`INSERT INTO ${s}."TeamGlobalSettings" (id) VALUES ($1)`, [settings]);
+    this.#written.teamSettings.push(settings);
     const url = input.url ?? documensoId("team");
     const { rows } = await this.#pool.query<{ id: number }>(
       input.id === undefined
@@ -310,31 +326,14 @@ export class DocumensoRows {
    */
   async removeWritten(): Promise<void> {
     const s = this.#s;
-    const { rows } = await this.#pool.query<{ c: string; g: string; p: string }>(
-      `SELECT "organisationClaimId" AS c, "organisationGlobalSettingsId" AS g,
-              "organisationAuthenticationPortalId" AS p
-       FROM ${s}."Organisation" WHERE id = ANY($1::text[])`,
-      [this.#written.organisations],
-    );
-    const { rows: teamSettings } = await this.#pool.query<{ id: string }>(
-      `SELECT "teamGlobalSettingsId" AS id FROM ${s}."Team" WHERE "organisationId" = ANY($1::text[])`,
-      [this.#written.organisations],
-    );
-    await this.#pool.query(`DELETE FROM ${s}."Organisation" WHERE id = ANY($1::text[])`, [
-      this.#written.organisations,
-    ]);
-    await this.#pool.query(`DELETE FROM ${s}."User" WHERE id = ANY($1::integer[])`, [this.#written.users]);
-    await this.#pool.query(`DELETE FROM ${s}."TeamGlobalSettings" WHERE id = ANY($1::text[])`, [
-      teamSettings.map((r) => r.id),
-    ]);
-    await this.#pool.query(`DELETE FROM ${s}."OrganisationClaim" WHERE id = ANY($1::text[])`, [
-      rows.map((r) => r.c),
-    ]);
-    await this.#pool.query(`DELETE FROM ${s}."OrganisationGlobalSettings" WHERE id = ANY($1::text[])`, [
-      rows.map((r) => r.g),
-    ]);
-    await this.#pool.query(`DELETE FROM ${s}."OrganisationAuthenticationPortal" WHERE id = ANY($1::text[])`, [
-      rows.map((r) => r.p),
-    ]);
+    const w = this.#written;
+    const remove = (table: string, ids: readonly (string | number)[], type: "text" | "integer" = "text") =>
+      this.#pool.query(`DELETE FROM ${s}."${table}" WHERE id = ANY($1::${type}[])`, [ids]);
+    await remove("Organisation", w.organisations);
+    await remove("User", w.users, "integer");
+    await remove("TeamGlobalSettings", w.teamSettings);
+    await remove("OrganisationClaim", w.claims);
+    await remove("OrganisationGlobalSettings", w.settings);
+    await remove("OrganisationAuthenticationPortal", w.portals);
   }
 }
