@@ -2,7 +2,9 @@
  * Documenso mode against Documenso's own tables, case by case, each compared with what Documenso
  * itself answers. Rows are written the way Documenso's code writes them (tests/support/documenso/rows.ts), and
  * tokengate is set up exactly as the README documents: `openDocumenso(pool)`, then
- * `createTokenGate({ store, directory })`, with no other option.
+ * `createTokenGate({ store, directory })`, with no other option (but a silent logger).
+ * One file, longer than most: every case reads one seeded world, and the README check compares the
+ * table those cases fill.
  *
  * By default the tables are the fixture (tests/support/documenso/organisations.sql) in a schema of its own. Set
  * TOKENGATE_TEST_DOCUMENSO_URL to a database that Documenso's own migrations built (schema
