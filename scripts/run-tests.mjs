@@ -2,8 +2,8 @@
 /**
  * Runs every jest suite against real services. Redis and PostgreSQL are taken from the machine when
  * they answer; otherwise a `redis-server` found on PATH is started on a free port for this run.
- * What is still missing is announced in one loud line (suites that need it skip, or fail under
- * CI=true). Extra arguments go to jest.
+ * What is still missing is announced in one loud line and listed in TOKENGATE_TEST_MISSING, so the
+ * suites that need it are skipped whole (or fail, under CI=true). Extra arguments go to jest.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createServer, Socket } from "node:net";
@@ -37,6 +37,7 @@ function freePort() {
   });
 }
 
+const missing = [];
 let ownRedis;
 if (!(await reachable(redisUrl, 6379))) {
   const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).stdout.trim();
@@ -55,6 +56,7 @@ if (!(await reachable(redisUrl, 6379))) {
     env.TOKENGATE_TEST_REDIS_URL = `redis://127.0.0.1:${port}`;
     console.log(`[services] started ${found} on 127.0.0.1:${port} for this run`);
   } else {
+    missing.push("redis");
     console.warn(
       `\n!!! [services] Redis is not reachable at ${redisUrl} and no redis-server is on PATH: Redis suites ${env.CI === "true" ? "FAIL (CI=true)" : "are SKIPPED"}\n`,
     );
@@ -63,12 +65,15 @@ if (!(await reachable(redisUrl, 6379))) {
   env.TOKENGATE_TEST_REDIS_URL = redisUrl;
 }
 if (!(await reachable(postgresUrl, 5432))) {
+  missing.push("postgres");
   console.warn(
     `\n!!! [services] PostgreSQL is not reachable at ${postgresUrl.replace(/\/\/[^@]*@/, "//")}: PostgreSQL suites ${env.CI === "true" ? "FAIL (CI=true)" : "are SKIPPED"}\n`,
   );
 } else {
   env.TOKENGATE_TEST_POSTGRES_URL = postgresUrl;
 }
+
+env.TOKENGATE_TEST_MISSING = missing.join(",");
 
 const jest = spawn(process.execPath, ["node_modules/jest/bin/jest.js", ...process.argv.slice(2)], {
   env,

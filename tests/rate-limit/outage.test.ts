@@ -5,19 +5,22 @@
 import { once } from "node:events";
 import { FailedAuthLimiter, RedisLimitStore, TokenRateLimiter } from "@tokengate/redis";
 import { Redis } from "ioredis";
+import { describeWithServices } from "../support/services";
 import { bearer, buildGate, honoApp, mintToken } from "./fixture";
 import { type OwnRedis, startOwnRedis } from "./own-redis";
 
 const NOW = new Date("2025-06-15T08:00:00.000Z");
 const quiet = { warn() {}, error() {} };
 
-describe("when Redis stops during limiting", () => {
+describeWithServices(["redis-server"], "when Redis stops during limiting", () => {
   let server: OwnRedis;
   let redis: Redis;
 
   beforeEach(async () => {
     server = await startOwnRedis();
-    redis = new Redis(server.url, { retryStrategy: () => 50 });
+    // A short disconnectTimeout: ioredis otherwise keeps a 2 s timer for a socket the killed server
+    // already closed, and jest waits for it after the last test.
+    redis = new Redis(server.url, { retryStrategy: () => 50, disconnectTimeout: 100 });
   });
   afterEach(async () => {
     redis.disconnect();

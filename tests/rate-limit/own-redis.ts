@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { Redis } from "ioredis";
+import { redisServerPath } from "../support/services";
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -26,7 +27,7 @@ export interface OwnRedis {
 export async function startOwnRedis(port?: number): Promise<OwnRedis> {
   const chosen = port ?? (await freePort());
   const child: ChildProcess = spawn(
-    "/usr/bin/redis-server",
+    redisServerPath ?? "redis-server",
     ["--port", String(chosen), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
     { stdio: "ignore" },
   );

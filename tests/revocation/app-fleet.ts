@@ -6,10 +6,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
+import { redisServerPath } from "../support/services";
 
 export const REPO_ROOT = resolve(__dirname, "../..");
 const APP = resolve(__dirname, "app-process.ts");
-const REDIS_SERVER = "/usr/bin/redis-server";
+const REDIS_SERVER = redisServerPath ?? "redis-server";
 
 export type Framework = "hono" | "express" | "koa";
 export const FRAMEWORKS: readonly Framework[] = ["hono", "express", "koa"];

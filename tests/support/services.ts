@@ -1,80 +1,67 @@
 /**
  * Where the real Redis and PostgreSQL are for tests, and what to do when one is missing.
  *
- * `scripts/run-tests.mjs` (the test command) finds them and exports their URLs; running jest alone
- * falls back to the machine's defaults. A missing service skips its suites with one loud line,
- * except under CI=true, where it fails them: CI must never go green by skipping.
+ * `scripts/run-tests.mjs` (the test command) probes the machine before jest starts: it exports the
+ * URLs of the services that answer and lists the rest in `TOKENGATE_TEST_MISSING`, so a suite knows
+ * synchronously, at `describe` time, whether it can run. A suite whose service is missing is
+ * skipped as a whole (its hooks never run) after one loud line saying why, except under CI=true,
+ * where it fails: CI must never go green by skipping. Running jest directly (no probe) assumes the
+ * machine's defaults are up, and a suite whose service is down then fails loudly.
  */
-import { Socket } from "node:net";
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
 
 export const redisUrl = process.env.TOKENGATE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 export const postgresUrl =
   process.env.TOKENGATE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-function reachable(url: string, defaultPort: number): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once("error", () => done(false));
-    socket.connect(Number(port || defaultPort), hostname, () => done(true));
-  });
-}
+/** A running server, or the `redis-server` binary (for suites that start and kill their own). */
+export type TestService = "redis" | "postgres" | "redis-server";
 
-const probes = new Map<string, Promise<boolean>>();
+/** The `redis-server` found on PATH, for suites that run one of their own. */
+export const redisServerPath: string | undefined = (process.env.PATH ?? "")
+  .split(delimiter)
+  .filter(Boolean)
+  .map((dir) => join(dir, "redis-server"))
+  .find((candidate) => existsSync(candidate));
 
-function probe(name: "redis" | "postgres"): Promise<boolean> {
-  let p = probes.get(name);
-  if (!p) {
-    p = name === "redis" ? reachable(redisUrl, 6379) : reachable(postgresUrl, 5432);
-    probes.set(name, p);
-  }
-  return p;
+const missing = new Set((process.env.TOKENGATE_TEST_MISSING ?? "").split(",").filter(Boolean));
+
+function whyMissing(service: TestService): string | undefined {
+  if (service === "redis-server") return redisServerPath ? undefined : "no redis-server on PATH";
+  if (!missing.has(service)) return undefined;
+  return service === "redis"
+    ? `Redis not reachable (${redisUrl})`
+    : `PostgreSQL not reachable (${postgresUrl.replace(/\/\/[^@]*@/, "//")})`;
 }
 
 /**
- * `describe` for a suite that needs real services. When one is down: under CI=true the suite fails
- * with the reason; elsewhere it is skipped with one loud line saying why.
+ * `describe` for a suite that needs real services. When one is missing: under CI=true the suite
+ * fails with the reason; elsewhere it is skipped, hooks and all, with one loud line saying why.
  */
 export function describeWithServices(
-  services: ReadonlyArray<"redis" | "postgres">,
+  services: ReadonlyArray<TestService>,
   name: string,
   body: () => void,
 ): void {
-  describe(name, () => {
-    let missing: string[] = [];
-    beforeAll(async () => {
-      missing = [];
-      for (const s of services) if (!(await probe(s))) missing.push(s);
-      if (missing.length > 0) {
-        const why = `${missing.join(" and ")} not reachable (${missing
-          .map((m) => (m === "redis" ? redisUrl : postgresUrl.replace(/\/\/[^@]*@/, "//")))
-          .join(", ")})`;
-        if (process.env.CI === "true") throw new Error(`[services] ${name}: ${why}; CI needs every service`);
-        console.warn(`\n!!! SKIPPED "${name}": ${why}. Start the service to run it.\n`);
-      }
+  const reasons = services.map(whyMissing).filter((reason): reason is string => reason !== undefined);
+  if (reasons.length === 0) {
+    describe(name, body);
+    return;
+  }
+  const why = reasons.join("; ");
+  if (process.env.CI === "true") {
+    describe(name, () => {
+      it("has the services it needs", () => {
+        throw new Error(`[services] ${name}: ${why}; CI needs every service`);
+      });
     });
-    // Each test checks the probe result: jest cannot skip from beforeAll, so tests return early.
-    servicesGate = () => missing.length === 0;
-    body();
-  });
+    return;
+  }
+  console.warn(`\n!!! SKIPPED "${name}": ${why}. Start the service to run it.\n`);
+  describe.skip(name, body);
 }
 
-let servicesGate: () => boolean = () => true;
-
-/** `it` inside `describeWithServices`: runs only when the services are up (see there). */
-export function itWithServices(name: string, fn: () => Promise<void> | void, timeout?: number): void {
-  const gate = servicesGate;
-  it(
-    name,
-    async () => {
-      if (!gate()) return;
-      await fn();
-    },
-    timeout,
-  );
-}
+/** `it` inside `describeWithServices` (kept so suites read the same; the describe does the gating). */
+export const itWithServices = (name: string, fn: () => Promise<void> | void, timeout?: number): void =>
+  it(name, async () => fn(), timeout);

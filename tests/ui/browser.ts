@@ -30,35 +30,29 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-let chromiumGate: () => boolean = () => true;
-
 /**
  * `describe` for a suite that needs Chromium. Without it: under CI=true the suite fails with the
- * reason; elsewhere it is skipped with one loud line saying how to install it.
+ * reason; elsewhere it is skipped as a whole (its hooks never launch a browser) after one loud line
+ * saying how to install it. `npm test` installs it first where it can (scripts/bootstrap.sh).
  */
 export function describeWithChromium(name: string, body: () => void): void {
-  describe(name, () => {
-    const present = existsSync(CHROMIUM_PATH);
-    beforeAll(() => {
-      if (present) return;
-      const why = `Chromium not found at ${CHROMIUM_PATH}`;
-      if (process.env.CI === "true") throw new Error(`[browser] ${name}: ${why}; CI needs it`);
-      console.warn(`\n!!! SKIPPED "${name}": ${why}. Install it: apt-get install -y chromium\n`);
+  if (existsSync(CHROMIUM_PATH)) {
+    describe(name, body);
+    return;
+  }
+  const why = `Chromium not found at ${CHROMIUM_PATH}`;
+  if (process.env.CI === "true") {
+    describe(name, () => {
+      it("has Chromium", () => {
+        throw new Error(`[browser] ${name}: ${why}; CI needs it`);
+      });
     });
-    chromiumGate = () => present;
-    body();
-  });
+    return;
+  }
+  console.warn(`\n!!! SKIPPED "${name}": ${why}. Install it: apt-get install -y chromium\n`);
+  describe.skip(name, body);
 }
 
-/** `it` inside `describeWithChromium`: runs only when Chromium is there (see there). */
-export function itWithChromium(name: string, fn: () => Promise<void>, timeout?: number): void {
-  const gate = chromiumGate;
-  it(
-    name,
-    async () => {
-      if (!gate()) return;
-      await fn();
-    },
-    timeout,
-  );
-}
+/** `it` inside `describeWithChromium` (the describe does the gating). */
+export const itWithChromium = (name: string, fn: () => Promise<void>, timeout?: number): void =>
+  it(name, fn, timeout);

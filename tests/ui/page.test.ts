@@ -62,7 +62,10 @@ const row = (page: Page, name: string, status = "Active") =>
 
 describeWithChromium("the token page in headless Chromium, against the demo server", () => {
   beforeAll(async () => {
-    [browser, demo] = await Promise.all([launchChromium(), startDemoServer()]);
+    // One after the other, so that when the browser cannot start, afterAll still stops the server
+    // (a rejected Promise.all would leave it listening, and jest would never exit).
+    demo = await startDemoServer();
+    browser = await launchChromium();
   }, 60_000);
 
   afterEach(async () => {

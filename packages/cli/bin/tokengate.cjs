@@ -1,4 +1,3 @@
 #!/usr/bin/env node
-// The workspace ships TypeScript sources; tsx compiles them on load so the CLI runs without a build.
-require("tsx/cjs");
-require("../src/main.ts");
+// The compiled command (`pnpm build` makes dist/ in a checkout; the published package ships it).
+require("../dist/main.cjs");

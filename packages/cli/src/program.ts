@@ -1,6 +1,25 @@
+/**
+ * The `tokengate` command line (commander): `serve`, `token …`, `migrate`, and the `users` and
+ * `teams` groups from commands/directory.ts. Each command's work lives in commands/*; how a
+ * one-shot command opens its store and treats Redis lives in run-command.ts.
+ */
 import type { Logger } from "@tokengate/core";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import packageJson from "../package.json";
+import {
+  collect,
+  EXPIRES_CHOICES,
+  expiration,
+  expirationDate,
+  gracePeriod,
+  port,
+  positiveInteger,
+  redisOption,
+  type StoreOptions,
+  serveStoreOption,
+  storeOption,
+} from "./cli-options";
+import { addDirectoryCommands } from "./commands/directory";
 import { doctorCommand } from "./commands/doctor";
 import { startDemo } from "./commands/serve";
 import {
@@ -10,11 +29,10 @@ import {
   revokeTokenCommand,
   rotateTokenCommand,
 } from "./commands/token";
+import { COMMAND_DEADLINE_MS, POSTGRES_QUERY_MS, withinDeadline } from "./deadline";
 import { DEMO_FRAMEWORKS, type DemoFramework } from "./demo/listener";
-import { seedDemoDirectory } from "./demo/setup";
-import { parseDurationSeconds } from "./duration";
-import { type OpenedGate, openGate } from "./open-gate";
 import { defaultStoreUrl, describeLocation, openStore } from "./open-store";
+import { type CommandContext, runWithGate } from "./run-command";
 import { CommandFailure, UsageError } from "./usage-error";
 
 /** What the CLI reads from and writes to; tests pass their own. */
@@ -30,48 +48,6 @@ export interface CliEnvironment extends CommandOutput {
 
 /** The exit code: 0 done, 1 the command failed, 2 bad arguments. `serving` means a server is running. */
 export type CliOutcome = 0 | 1 | 2 | "serving";
-
-function positiveInteger(name: string) {
-  return (value: string): number => {
-    if (!/^[1-9][0-9]{0,15}$/.test(value))
-      throw new InvalidArgumentError(`${name} must be a positive integer.`);
-    return Number(value);
-  };
-}
-
-function port(value: string): number {
-  if (!/^[0-9]{1,5}$/.test(value) || Number(value) > 65_535) {
-    throw new InvalidArgumentError("port must be 0 (any free port) to 65535.");
-  }
-  return Number(value);
-}
-
-function gracePeriod(value: string): number {
-  const seconds = parseDurationSeconds(value);
-  if (seconds === null) throw new InvalidArgumentError("use a number and a unit: 30s, 15m, 1h or 2d.");
-  return seconds;
-}
-
-// Commander types option values as `any`; each action states what its parsers produce.
-interface StoreOptions {
-  store?: string;
-  redis?: string;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-const storeOption = () =>
-  new Option(
-    "--store <url>",
-    "sqlite:PATH, postgres://… (?schema=NAME) or memory [default: sqlite:./.tokengate/demo.db]",
-  ).env("TOKENGATE_STORE");
-const redisOption = () =>
-  new Option(
-    "--redis <url>",
-    "Redis for the shared cache, so a change reaches every running server at once (redis://…)",
-  ).env("TOKENGATE_REDIS");
 
 // Everything goes to stderr: stdout belongs to a command's result (a token, a table, the banner).
 function stderrLogger(out: CommandOutput): Logger {
@@ -90,30 +66,11 @@ function stderrLogger(out: CommandOutput): Logger {
  */
 export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) => void): Command {
   const storeUrlOf = (store: string | undefined) => store ?? defaultStoreUrl(io.baseDir);
-
-  // Runs a token command against its store; on the default (demo) store the demo users exist
-  // even before the first `serve`, so `token create --user 1` works on a fresh checkout.
-  async function withGate(
-    options: { store?: string | undefined; redis?: string | undefined },
-    run: (opened: OpenedGate) => Promise<void>,
-  ) {
-    const opened = await openGate({
-      storeUrl: storeUrlOf(options.store),
-      redisUrl: options.redis,
-      baseDir: io.baseDir,
-      logger: stderrLogger(io),
-      trackUsage: false,
-      createSqliteFile: options.store === undefined,
-    });
-    try {
-      // A revocation must reach the servers' caches: wait until Redis answers (the revoke fails loudly if it never does).
-      await opened.cache?.ready(3_000);
-      if (options.store === undefined) await seedDemoDirectory(opened.opened.directory);
-      await run(opened);
-    } finally {
-      await opened.close();
-    }
-  }
+  const context: CommandContext = {
+    baseDir: io.baseDir,
+    cliCommand: io.cliCommand ?? "tokengate",
+    logger: stderrLogger(io),
+  };
 
   const program = new Command("tokengate")
     .description(
@@ -146,7 +103,7 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
       new Option("--port <port>", "port to listen on; 0 picks a free one").argParser(port).default(3000),
     )
     .option("--host <host>", "address to listen on", "127.0.0.1")
-    .addOption(storeOption())
+    .addOption(serveStoreOption())
     .addOption(redisOption())
     .action(async (options: StoreOptions & { framework: DemoFramework; port: number; host: string }) => {
       const running = await startDemo({
@@ -181,10 +138,10 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
     .requiredOption("--user <id>", "the user the token acts as", positiveInteger("--user"))
     .option("--team <id>", "make it a team token; the user must be a member", positiveInteger("--team"))
     .requiredOption("--name <name>", "the token's name, 3 to 100 characters")
-    .option(
-      "--expires <when>",
-      "30d, 90d, 180d, 365d, ONE_WEEK … ONE_YEAR, an ISO-8601 instant, or never",
-      "never",
+    .addOption(
+      new Option("--expires <when>", `when it expires: ${EXPIRES_CHOICES}`)
+        .argParser(expiration)
+        .default("never"),
     )
     .option("--scope <scope>", "a scope the token carries; repeat for more", collect)
     .addOption(storeOption())
@@ -199,14 +156,14 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
           scope?: string[];
         },
       ) => {
-        await withGate(options, ({ gate }) =>
+        await runWithGate(context, "token create", options, "refuse", ({ gate }) =>
           createTokenCommand(
             gate,
             {
               userId: options.user,
               teamId: options.team,
               name: options.name,
-              expires: options.expires,
+              expires: expirationDate(options.expires),
               scopes: options.scope,
             },
             io,
@@ -233,7 +190,9 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
         throw new UsageError("token list needs --user <id> or --team <id>");
       }
       const filter = options.team === undefined ? { userId: options.user! } : { teamId: options.team };
-      await withGate(options, ({ gate }) => listTokensCommand(gate, filter, { json: options.json }, io));
+      await runWithGate(context, "token list", options, "refuse", ({ gate }) =>
+        listTokensCommand(gate, filter, { json: options.json }, io),
+      );
       report(0);
     });
 
@@ -244,7 +203,9 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
     .addOption(storeOption())
     .addOption(redisOption())
     .action(async (id: number, options: StoreOptions) => {
-      await withGate(options, ({ gate }) => revokeTokenCommand(gate, id, io));
+      await runWithGate(context, "token revoke", options, { revokes: `token ${id} is revoked` }, ({ gate }) =>
+        revokeTokenCommand(gate, id, io),
+      );
       report(0);
     });
 
@@ -257,30 +218,54 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
         .argParser(gracePeriod)
         .default(0, "0, revoked now"),
     )
-    .option("--expires <when>", "the new token's expiry (default: the old token's lifetime, from now)")
+    .addOption(
+      new Option(
+        "--expires <when>",
+        `the new token's expiry: ${EXPIRES_CHOICES} [default: the old token's lifetime, from now]`,
+      ).argParser(expiration),
+    )
     .addOption(storeOption())
     .addOption(redisOption())
     .action(async (id: number, options: StoreOptions & { grace: number; expires?: string }) => {
-      await withGate(options, ({ gate }) =>
-        rotateTokenCommand(gate, id, { graceSeconds: options.grace, expires: options.expires }, io),
+      await runWithGate(context, "token rotate", options, "refuse", ({ gate }) =>
+        rotateTokenCommand(
+          gate,
+          id,
+          {
+            graceSeconds: options.grace,
+            expires: options.expires === undefined ? undefined : expirationDate(options.expires),
+          },
+          io,
+        ),
       );
       report(0);
     });
 
   program
     .command("migrate")
-    .description("create tokengate's tables in the store if they are missing")
-    .addOption(storeOption())
+    .description("create tokengate's tables in the store if they are missing (and the SQLite file)")
+    .addOption(
+      new Option(
+        "--store <url>",
+        "where: sqlite:PATH or postgres://… (?schema=NAME) [default: sqlite:./.tokengate/demo.db]",
+      ).env("TOKENGATE_STORE"),
+    )
     .action(async (options: StoreOptions) => {
-      const opened = await openStore(storeUrlOf(options.store), io.baseDir);
-      try {
-        await opened.migrate();
-        io.stdout(`tables ready in ${describeLocation(opened.location)}\n`);
-      } finally {
-        await opened.close();
-      }
+      await withinDeadline("tokengate migrate", COMMAND_DEADLINE_MS, async () => {
+        const opened = await openStore(storeUrlOf(options.store), io.baseDir, {
+          queryTimeoutMs: POSTGRES_QUERY_MS,
+        });
+        try {
+          await opened.migrate();
+          io.stdout(`tables ready in ${describeLocation(opened.location)}\n`);
+        } finally {
+          await opened.close();
+        }
+      });
       report(0);
     });
+
+  addDirectoryCommands(program, context, io, () => report(0));
 
   program
     .command("doctor")

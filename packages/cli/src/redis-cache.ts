@@ -1,6 +1,15 @@
+/**
+ * The `--redis` connection: the credential cache (an in-process LRU in front of Redis, invalidated
+ * over Redis pub/sub) and, for `serve`, the failed-attempt limiter's counters.
+ *
+ * A server keeps reconnecting for as long as it runs. A one-shot command (`token …`, `users …`)
+ * first waits for Redis at most `waitMs` and never reconnects, so it can say at once that Redis is
+ * away and then exit instead of waiting on a connection that will not come back.
+ */
 import type { CredentialCacheFactory, Logger } from "@tokengate/core";
-import { type TieredCredentialCache, tieredCache } from "@tokengate/redis";
-import { Redis } from "ioredis";
+import { type LimitStore, RedisLimitStore, type TieredCredentialCache, tieredCache } from "@tokengate/redis";
+import { Redis, type RedisOptions } from "ioredis";
+import { seconds } from "./deadline";
 import { UsageError } from "./usage-error";
 
 /** A cache factory for `createTokenGate`, and what to close after the gate has closed. */
@@ -8,39 +17,148 @@ export interface OpenedCache {
   readonly factory: CredentialCacheFactory;
   /** Resolves once the cache listens for invalidations, or after `timeoutMs` (it then reads the store). */
   ready(timeoutMs: number): Promise<boolean>;
-  /** Closes the Redis client; the cache's own connections close with the gate. */
+  /** Closes the Redis clients; the cache's own connections close with the gate. */
   close(): Promise<void>;
 }
 
+/** Why a one-shot command could not use `--redis`, in words for its error message. */
+export interface RedisUnavailable {
+  readonly unavailable: string;
+}
+
+function assertRedisUrl(url: string): void {
+  if (!/^rediss?:\/\//.test(url)) throw new UsageError(`--redis must be a redis:// or rediss:// URL`);
+}
+
+/** The URL for messages: a password is masked. */
+export function describeRedis(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "the --redis URL";
+  }
+}
+
+function tieredFactory(client: Redis, logger: Logger, redisOptions?: Partial<RedisOptions>) {
+  let cache: TieredCredentialCache | undefined;
+  const build = tieredCache({ redis: client, logger, ...(redisOptions ? { redisOptions } : {}) });
+  const factory: CredentialCacheFactory = (source) => {
+    cache = build(source);
+    return cache;
+  };
+  async function ready(timeoutMs: number): Promise<boolean> {
+    if (!cache) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([cache.whenHealthy().then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return { factory, ready };
+}
+
 /**
- * Connects the `--redis` cache: an in-process LRU in front of Redis, with invalidations over Redis
- * pub/sub. A server uses it to cache credentials; a `token revoke` uses it to tell every server.
+ * Connects the server's `--redis` cache. It reconnects for as long as the server runs; meanwhile
+ * the cache reads the store. A server uses it to cache credentials and hear of revocations.
  */
 export async function openRedisCache(url: string, logger: Logger): Promise<OpenedCache> {
-  if (!/^rediss?:\/\//.test(url)) throw new UsageError(`--redis must be a redis:// or rediss:// URL`);
+  assertRedisUrl(url);
   // tieredCache duplicates this client with its own fail-fast options; this one only carries the URL.
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   client.on("error", () => {
     // Outages are reported by the cache, once when they start and once when they end.
   });
-  let cache: TieredCredentialCache | undefined;
-  const build = tieredCache({ redis: client, logger });
+  const { factory, ready } = tieredFactory(client, logger);
   return {
-    factory: (source) => {
-      cache = build(source);
-      return cache;
+    factory,
+    ready,
+    async close() {
+      client.disconnect();
     },
+  };
+}
+
+/**
+ * The failed-attempt counters of a server, in Redis under the URL's `keyPrefix` (if any) followed
+ * by `tokengate:rl:`, on a connection of their own. While Redis is away each server counts in its
+ * own memory rather than refusing every request (`onRedisError: "memory"`): the demo keeps serving
+ * from the store, as its cache does.
+ */
+export function openRedisLimitStore(url: string, logger: Logger): { store: LimitStore; close(): void } {
+  assertRedisUrl(url);
+  // Options in a URL win over an options object, so the URL's keyPrefix is read from a template
+  // and spelled out in the store's prefix; the connection itself adds none.
+  const template = new Redis(url, { lazyConnect: true });
+  const prefix = `${template.options.keyPrefix ?? ""}tokengate:rl:`;
+  const client = template.duplicate({
+    keyPrefix: "",
+    lazyConnect: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+  });
+  client.on("error", () => {
+    // The limit store logs an outage once when it starts and once when it ends.
+  });
+  const store = new RedisLimitStore({ redis: client, prefix, onRedisError: "memory", logger });
+  return { store, close: () => client.disconnect() };
+}
+
+/**
+ * Connects a one-shot command's `--redis` cache, or says why it cannot: Redis must accept the
+ * connection and answer a PING within `waitMs`, and the cache must then listen for invalidations
+ * within what is left of it. None of the connections reconnects, so nothing is left running when
+ * the command is done.
+ */
+export async function openCommandRedisCache(
+  url: string,
+  logger: Logger,
+  waitMs: number,
+): Promise<OpenedCache | RedisUnavailable> {
+  assertRedisUrl(url);
+  const started = Date.now();
+  const oneShot: Partial<RedisOptions> = {
+    retryStrategy: () => null,
+    connectTimeout: waitMs,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+  };
+  const client = new Redis(url, { ...oneShot, lazyConnect: true });
+  let lastError: Error | undefined;
+  client.on("error", (error: Error) => {
+    lastError = error;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), waitMs);
+  });
+  const answered = client
+    .connect()
+    .then(() => client.ping())
+    .then(
+      () => "ok" as const,
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    );
+  const outcome = await Promise.race([answered, timedOut]).finally(() => clearTimeout(timer));
+  if (outcome !== "ok") {
+    client.disconnect();
+    const why =
+      outcome === "timeout"
+        ? `did not answer within ${seconds(waitMs)}`
+        : `is not reachable (${(lastError ?? outcome).message})`;
+    return { unavailable: `Redis at ${describeRedis(url)} ${why}` };
+  }
+
+  const { factory, ready } = tieredFactory(client, logger, oneShot);
+  return {
+    factory,
     async ready(timeoutMs) {
-      if (!cache) return false;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      });
-      try {
-        return await Promise.race([cache.whenHealthy().then(() => true), timedOut]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return ready(Math.max(0, Math.min(timeoutMs, waitMs - (Date.now() - started))));
     },
     async close() {
       client.disconnect();

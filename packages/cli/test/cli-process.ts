@@ -3,6 +3,7 @@
  * a terminal sees (stdout, stderr, exit code) and nothing of the CLI's insides.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createServer, type Socket } from "node:net";
 import { resolve } from "node:path";
 
 export const REPO_ROOT = resolve(__dirname, "../../..");
@@ -17,6 +18,63 @@ export interface CliResult {
 /** Runs `tokengate ...args` to completion. */
 export function runTokengate(args: readonly string[], baseDir = REPO_ROOT): Promise<CliResult> {
   return runProcess(process.execPath, [BIN, ...args], baseDir);
+}
+
+/** What `runTokengate` returns, and how long the process took from spawn to exit. */
+export interface TimedCliResult extends CliResult {
+  readonly ms: number;
+}
+
+/** Runs `tokengate ...args` to completion and times it. */
+export async function runTokengateTimed(
+  args: readonly string[],
+  baseDir = REPO_ROOT,
+): Promise<TimedCliResult> {
+  const started = performance.now();
+  const result = await runTokengate(args, baseDir);
+  return { ...result, ms: performance.now() - started };
+}
+
+/** A TCP port on 127.0.0.1 that accepts connections and never answers: a hung Redis or PostgreSQL. */
+export interface BlackHole {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export function startBlackHole(): Promise<BlackHole> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("data", () => {});
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  });
+  return new Promise((done, fail) => {
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      done({
+        port,
+        close: () =>
+          new Promise<void>((closed) => {
+            for (const socket of sockets) socket.destroy();
+            server.close(() => closed());
+          }),
+      });
+    });
+  });
+}
+
+/** A port on 127.0.0.1 that was free a moment ago and has nothing listening: connections are refused. */
+export function closedPort(): Promise<number> {
+  const server = createServer();
+  return new Promise((done, fail) => {
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
 }
 
 /** Runs a shell script with `sh -c`, with extra environment variables. */

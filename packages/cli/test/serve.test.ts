@@ -135,6 +135,8 @@ describe("tokengate serve shutdown", () => {
 });
 
 describeWithServices(["redis"], "tokengate serve --redis", () => {
+  // Keys of their own (ioredis reads keyPrefix from the URL), so parallel runs share no counters.
+  const redis = `${redisUrl}${redisUrl.includes("?") ? "&" : "?"}keyPrefix=tg_cli_serve_${process.pid}_${Date.now().toString(36)}:`;
   let dir: string;
   let server: ServeProcess | undefined;
 
@@ -159,7 +161,7 @@ describeWithServices(["redis"], "tokengate serve --redis", () => {
         "--store",
         store,
         "--redis",
-        redisUrl,
+        redis,
       ]);
       expect(server.banner).toContain("cache: in-process LRU and Redis");
       expect(server.stderr()).not.toContain("not reachable");
@@ -170,7 +172,7 @@ describeWithServices(["redis"], "tokengate serve --redis", () => {
 
       const hint = server.banner.split("\n").find((line) => line.includes(" token revoke <id>"))!;
       expect(hint).toBe(
-        `#   node packages/cli/bin/tokengate.cjs token revoke <id> --store ${store} --redis ${redisUrl}`,
+        `#   node packages/cli/bin/tokengate.cjs token revoke <id> --store ${store} --redis '${redis}'`,
       );
       const revoke = await runShell(hint.replace(/^#\s+/, "").replace("<id>", String(me.tokenId)));
       expect(revoke).toMatchObject({ code: 0, stdout: `revoked token ${me.tokenId}\n` });

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { crc32 } from "node:zlib";
 
 /** How plain tokens look: how to mint one, and a cheap shape check run before any lookup. */
 export interface TokenFormat {
@@ -51,6 +50,21 @@ function base62(n: number, width: number): string {
     v = Math.floor(v / 62);
   }
   return out;
+}
+
+// CRC-32 (IEEE 802.3, the polynomial zlib and GitHub's token checksums use). Computed here rather
+// than with `zlib.crc32`, which only exists from Node 20.15: the packages support Node 20.12.
+const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+/** The CRC-32 of a string's UTF-8 bytes, as an unsigned 32-bit number (what `zlib.crc32` returns). */
+export function crc32(text: string): number {
+  let crc = -1;
+  for (const byte of Buffer.from(text, "utf8")) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ -1) >>> 0;
 }
 
 /**

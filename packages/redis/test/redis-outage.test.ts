@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import type { Logger } from "@tokengate/core";
 import Redis from "ioredis";
+import { describeWithServices, redisServerPath } from "../../../tests/support/services";
 import { type TieredCredentialCache, tieredCache } from "../src";
 import { ControlledSource, eventually, sharedStore } from "./credential-fixtures";
 
-const REDIS_SERVER = "/usr/bin/redis-server";
+const REDIS_SERVER = redisServerPath ?? "redis-server";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -57,13 +57,7 @@ function recordingLogger() {
   return { logger, lines };
 }
 
-// Under CI=true a missing binary fails the suite (at spawn) instead of skipping it.
-const describeIfServer = existsSync(REDIS_SERVER) || process.env.CI === "true" ? describe : describe.skip;
-if (!existsSync(REDIS_SERVER) && process.env.CI !== "true") {
-  console.warn(`!!! SKIPPED redis outage tests: ${REDIS_SERVER} not found`);
-}
-
-describeIfServer("tieredCache when its Redis goes away", () => {
+describeWithServices(["redis-server"], "tieredCache when its Redis goes away", () => {
   let server: ChildProcess | undefined;
   let client: Redis | undefined;
   let cache: TieredCredentialCache | undefined;

@@ -2,12 +2,14 @@
  * `tokengate doctor`: can tokengate serve this store? With `--documenso`, the store is Documenso's
  * own database: it prints the layout found, how many tokens and teams tokengate sees, and one real
  * lookup through the store and directory a server would use (`inspectDocumenso`). Without it, the
- * store is tokengate's own (`--store` as everywhere else). Exit 0 when it can serve, 1 with the
- * reason when it cannot. It only reads.
+ * store is tokengate's own (`--store` as everywhere else, which must exist). Exit 0 when it can
+ * serve, 1 with the reason when it cannot, within the CLI's deadline like every one-shot command.
+ * It only reads.
  */
 import { randomBytes } from "node:crypto";
 import { type DocumensoReport, inspectDocumenso } from "@tokengate/postgres";
 import pg from "pg";
+import { COMMAND_DEADLINE_MS, POSTGRES_CONNECT_MS, POSTGRES_QUERY_MS, withinDeadline } from "../deadline";
 import { describeLocation, openStore, type StoreLocation } from "../open-store";
 import { CommandFailure, UsageError } from "../usage-error";
 import type { CommandOutput } from "./token";
@@ -54,8 +56,7 @@ function sampleLine(report: DocumensoReport): string {
 
 /** Why a failure means tokengate cannot serve the database, in one line a person can act on. */
 function reason(error: unknown): string {
-  const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
-  return `tokengate cannot serve this database: ${message}`;
+  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
 }
 
 async function doctorDocumenso(url: string, out: CommandOutput): Promise<void> {
@@ -63,14 +64,15 @@ async function doctorDocumenso(url: string, out: CommandOutput): Promise<void> {
   out.stdout(`database     ${describeLocation(location)}\n`);
   const pool = new pg.Pool({
     connectionString: location.connectionString,
-    connectionTimeoutMillis: 3000,
+    connectionTimeoutMillis: POSTGRES_CONNECT_MS,
+    query_timeout: POSTGRES_QUERY_MS,
     max: 1,
   });
   // An idle client dying while the doctor runs must fail the check, not the process.
   pool.on("error", () => {});
   try {
     const report = await inspectDocumenso(pool, { schema: location.schema }).catch((error: unknown) => {
-      throw new CommandFailure(reason(error));
+      throw new CommandFailure(`tokengate cannot serve this database: ${reason(error)}`);
     });
     out.stdout(
       [
@@ -89,16 +91,12 @@ async function doctorDocumenso(url: string, out: CommandOutput): Promise<void> {
 }
 
 async function doctorStore(url: string, baseDir: string, out: CommandOutput): Promise<void> {
-  const opened = await openStore(url, baseDir, { createSqliteFile: false });
+  // A store that does not exist (no file, no tables) is refused here, with what is missing named.
+  const opened = await openStore(url, baseDir, { mustExist: true, queryTimeoutMs: POSTGRES_QUERY_MS });
   out.stdout(`store        ${describeLocation(opened.location)}\n`);
   try {
     await opened.store.findByDigest(randomBytes(64).toString("hex")).catch((error: unknown) => {
-      const missing = (error as { code?: unknown }).code === "42P01";
-      throw new CommandFailure(
-        missing
-          ? "tokengate's tables are missing: run tokengate migrate with the same --store"
-          : reason(error),
-      );
+      throw new CommandFailure(`tokengate cannot serve this store: ${reason(error)}`);
     });
     out.stdout("lookup       ok (an unknown token finds nothing)\ntokengate can serve this store.\n");
   } finally {
@@ -108,6 +106,7 @@ async function doctorStore(url: string, baseDir: string, out: CommandOutput): Pr
 
 /** `tokengate doctor [--documenso] --store …`: resolves when tokengate can serve the store. */
 export async function doctorCommand(input: DoctorInput, out: CommandOutput): Promise<void> {
-  if (input.documenso) await doctorDocumenso(input.storeUrl, out);
-  else await doctorStore(input.storeUrl, input.baseDir, out);
+  await withinDeadline("tokengate doctor", COMMAND_DEADLINE_MS, () =>
+    input.documenso ? doctorDocumenso(input.storeUrl, out) : doctorStore(input.storeUrl, input.baseDir, out),
+  );
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@tokengate/core";
+import { REDIS_WAIT_MS } from "../deadline";
 import { createDemoListener, type DemoFramework } from "../demo/listener";
 import {
   curlBaseUrl,
@@ -8,9 +9,10 @@ import {
   DEMO_TEAMS,
   DEMO_USERS,
   demoInstructions,
+  failedAttemptsInstructions,
   seedDemoDirectory,
 } from "../demo/setup";
-import { openGate } from "../open-gate";
+import { DEMO_FAILED_ATTEMPTS, openGate } from "../open-gate";
 import { describeLocation } from "../open-store";
 
 export interface ServeOptions {
@@ -40,9 +42,10 @@ export interface RunningDemo {
 }
 
 /** A URL as a shell word for the printed hints; one carrying a password is not printed. */
-function shellWord(url: string, placeholder: string): string {
+export function shellWord(url: string, placeholder: string): string {
   if (/^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(url)) return placeholder;
-  return /^[\w:/.@?=&%+-]+$/.test(url) ? url : `'${url.replace(/'/g, "'\\''")}'`;
+  // `?` globs and `&` ends the command in sh: a URL with a query string is quoted.
+  return /^[\w:/.@=%+,-]+$/.test(url) ? url : `'${url.replace(/'/g, "'\\''")}'`;
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -62,15 +65,14 @@ export async function startDemo(options: ServeOptions): Promise<RunningDemo> {
     redisUrl: options.redisUrl,
     baseDir: options.baseDir,
     logger: options.logger,
-    trackUsage: true,
-    migrate: true,
+    purpose: "server",
   });
   let server: Server;
   let address: AddressInfo;
   try {
     const seeded = await seedDemoDirectory(opened.directory);
     // Listen for invalidations before taking requests; if Redis is away the cache reads the store.
-    if (cache && !(await cache.ready(3_000))) {
+    if (cache && !(await cache.ready(REDIS_WAIT_MS))) {
       options.logger.warn("Redis is not reachable yet: serving from the store until it is");
     }
     server = createServer(createDemoListener(options.framework, gate));
@@ -93,6 +95,7 @@ export async function startDemo(options: ServeOptions): Promise<RunningDemo> {
       `tokengate demo (${options.framework}) listening on ${url}`,
       `store: ${describeLocation(opened.location)}${seeded ? " (seeded the demo users and teams)" : ""}`,
       `cache: ${options.redisUrl ? "in-process LRU and Redis, invalidated over Redis pub/sub" : "none (every request reads the store)"}`,
+      `failed attempts: ${DEMO_FAILED_ATTEMPTS.maxFailures} per address per ${DEMO_FAILED_ATTEMPTS.windowSeconds} s, counted ${options.redisUrl ? "in Redis, shared by every server" : "in this process"}; then 429`,
       `logins: ${users.join("; ")}`,
       `token page: ${url}${DEMO_ADMIN_PATH}/ui (open it in a browser and sign in with a login above)`,
       "",
@@ -101,6 +104,8 @@ export async function startDemo(options: ServeOptions): Promise<RunningDemo> {
       "# Then revoke it from another terminal and call again: it is refused at once.",
       `#   ${cli} token list --user 1${sameOptions}`,
       `#   ${cli} token revoke <id>${sameOptions}`,
+      "",
+      failedAttemptsInstructions(url, DEMO_FAILED_ATTEMPTS),
       "",
     ].join("\n");
     return {

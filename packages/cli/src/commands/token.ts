@@ -1,3 +1,7 @@
+/**
+ * `tokengate token create|list|revoke|rotate`: the token service called as the operator, its
+ * results printed for a terminal (the token alone on stdout) and its refusals named by flag.
+ */
 import type { ApiTokenSummary, Result, TokenGate, TokenGateError } from "@tokengate/core";
 import { CommandFailure } from "../usage-error";
 
@@ -43,8 +47,8 @@ export interface CreateTokenInput {
   readonly userId: number;
   readonly teamId?: number | undefined;
   readonly name: string;
-  /** A preset (`30d`, `ONE_MONTH`…), an ISO-8601 instant, or `never`. Omitted: never, as in the API. */
-  readonly expires?: string | undefined;
+  /** The API's `expirationDate`: a preset (`30d`, `ONE_MONTH`…), an ISO-8601 instant, or null (never, the default). */
+  readonly expires?: string | null | undefined;
   readonly scopes?: readonly string[] | undefined;
 }
 
@@ -56,7 +60,7 @@ export async function createTokenCommand(gate: TokenGate, input: CreateTokenInpu
       {
         tokenName: input.name,
         teamId: input.teamId ?? null,
-        expirationDate: input.expires === undefined || input.expires === "never" ? null : input.expires,
+        expirationDate: input.expires ?? null,
         scopes: [...(input.scopes ?? [])],
       },
       input.userId,
@@ -130,14 +134,14 @@ export async function revokeTokenCommand(gate: TokenGate, id: number, out: Comma
 export async function rotateTokenCommand(
   gate: TokenGate,
   id: number,
-  options: { graceSeconds: number; expires?: string | undefined },
+  /** `expires`: the API's `expirationDate` (null: never); undefined keeps the old token's lifetime. */
+  options: { graceSeconds: number; expires?: string | null | undefined },
   out: CommandOutput,
 ) {
   const request: { gracePeriodSeconds: number; expirationDate?: string | null } = {
     gracePeriodSeconds: options.graceSeconds,
   };
-  if (options.expires !== undefined)
-    request.expirationDate = options.expires === "never" ? null : options.expires;
+  if (options.expires !== undefined) request.expirationDate = options.expires;
   const rotated = unwrap(await gate.service.rotate(OPERATOR, id, request), `token ${id}`);
   const until =
     options.graceSeconds === 0

@@ -133,3 +133,22 @@ export function demoInstructions(baseUrl: string): string {
     `curl -H "Authorization: Bearer $TOKEN" ${baseUrl}${DEMO_ME_PATH}`,
   ].join("\n");
 }
+
+/** A token of the right shape that was never issued: its digest matches no row. */
+export const DEMO_BAD_TOKEN = "api_0000000000000000";
+
+/**
+ * The printed demonstration of the failed-attempt limiter: two more bad tokens than the limit
+ * allows, from one address, tallied by status. As `sh` it prints the count of 401s, then of 429s.
+ */
+export function failedAttemptsInstructions(
+  baseUrl: string,
+  limits: { readonly maxFailures: number; readonly windowSeconds: number },
+): string {
+  const refill = limits.windowSeconds / limits.maxFailures;
+  return [
+    `# Bad tokens from one address: the first ${limits.maxFailures} in ${limits.windowSeconds} s get 401, the rest 429 with Retry-After.`,
+    `# The address gets one attempt back every ${refill} s, so run this last (or wait ${limits.windowSeconds} s afterwards).`,
+    `for i in $(seq ${limits.maxFailures + 2}); do curl -s -o /dev/null -w '%{http_code}\\n' -H 'Authorization: Bearer ${DEMO_BAD_TOKEN}' ${baseUrl}${DEMO_ME_PATH}; done | sort | uniq -c`,
+  ].join("\n");
+}
