@@ -1,27 +1,23 @@
 /**
  * Every store and directory against the one contract (suites.ts): core's memory implementations,
- * SQLite on a temporary file and in memory, PostgreSQL in a schema of its own, and the Documenso
- * layout for what its tables can hold.
+ * SQLite on a temporary file and in memory, PostgreSQL in a schema of its own, and both of
+ * Documenso's layouts (organisations, and the teams before them) for what their tables can hold.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryDirectory, MemoryTokenStore } from "@tokengate/core";
-import {
-  DocumensoDirectory,
-  DocumensoTokenStore,
-  migrate,
-  PostgresDirectory,
-  PostgresTokenStore,
-} from "@tokengate/postgres";
+import { migrate, openDocumenso, PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
 import { Pool } from "pg";
 import {
   documensoSeeder,
+  documensoTeamsSeeder,
   dropSchema,
   loadDocumensoSchema,
+  personalTeamIdOf,
   uniqueSchema,
-} from "../../packages/postgres/test/documenso-fixture";
+} from "../support/documenso/fixture";
 import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
 import { CONFORMANCE_TEAMS, CONFORMANCE_USERS, directoryConformance, tokenStoreConformance } from "./suites";
 
@@ -93,24 +89,39 @@ describeWithServices(["postgres"], "PostgreSQL and Documenso layouts", () => {
     { test: itWithServices },
   );
 
-  tokenStoreConformance(
-    "documenso",
-    inSchema("tg_conf_doc", async (schema) => {
-      await loadDocumensoSchema(pool, schema);
-      const seed = documensoSeeder(pool, schema);
-      // Documenso's ApiToken rows reference real users and teams.
-      for (const id of CONFORMANCE_USERS) await seed.upsertUser({ id, name: null, disabled: false });
-      for (const id of CONFORMANCE_TEAMS) await seed.upsertTeam({ id, name: `team ${id}`, ownerUserId: 1 });
-      return new DocumensoTokenStore(pool, { schema });
-    }),
-    { test: itWithServices, scopes: false, lastUsed: false, replacedById: false },
-  );
-  directoryConformance(
-    "documenso",
-    inSchema("tg_conf_docdir", async (schema) => {
-      await loadDocumensoSchema(pool, schema);
-      return { directory: new DocumensoDirectory(pool, { schema }), writes: documensoSeeder(pool, schema) };
-    }),
-    { test: itWithServices },
-  );
+  // Documenso's two layouts, each opened the documented way (the layout read from the tables).
+  for (const [layout, seeder, personalTeamOf] of [
+    ["organisations", documensoSeeder, personalTeamIdOf],
+    ["teams", documensoTeamsSeeder, undefined],
+  ] as const) {
+    tokenStoreConformance(
+      `documenso (${layout})`,
+      inSchema("tg_conf_doc", async (schema) => {
+        await loadDocumensoSchema(pool, schema, layout);
+        const seed = seeder(pool, schema);
+        // Documenso's ApiToken rows reference real users and teams.
+        for (const id of CONFORMANCE_USERS) await seed.upsertUser({ id, name: null, disabled: false });
+        for (const id of CONFORMANCE_TEAMS) await seed.upsertTeam({ id, name: `team ${id}`, ownerUserId: 1 });
+        const opened = await openDocumenso(pool, { schema });
+        expect(opened.layout).toBe(layout);
+        return opened.store;
+      }),
+      {
+        test: itWithServices,
+        scopes: false,
+        lastUsed: false,
+        replacedById: false,
+        ...(personalTeamOf ? { personalTeamOf } : {}),
+      },
+    );
+    directoryConformance(
+      `documenso (${layout})`,
+      inSchema("tg_conf_docdir", async (schema) => {
+        await loadDocumensoSchema(pool, schema, layout);
+        const { directory } = await openDocumenso(pool, { schema });
+        return { directory, writes: seeder(pool, schema) };
+      }),
+      { test: itWithServices },
+    );
+  }
 });

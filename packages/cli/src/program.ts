@@ -20,6 +20,7 @@ import {
   storeOption,
 } from "./cli-options";
 import { addDirectoryCommands } from "./commands/directory";
+import { doctorCommand } from "./commands/doctor";
 import { startDemo } from "./commands/serve";
 import {
   type CommandOutput,
@@ -265,6 +266,23 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
     });
 
   addDirectoryCommands(program, context, io, () => report(0));
+
+  program
+    .command("doctor")
+    .description("check that tokengate can serve a store; --documenso: Documenso's own database")
+    .option(
+      "--documenso",
+      "the store is Documenso's database (postgres://…, schema public unless ?schema=)",
+      false,
+    )
+    .addOption(storeOption())
+    .action(async (options: StoreOptions & { documenso: boolean }) => {
+      await doctorCommand(
+        { storeUrl: storeUrlOf(options.store), documenso: options.documenso, baseDir: io.baseDir },
+        io,
+      );
+      report(0);
+    });
 
   return program;
 }

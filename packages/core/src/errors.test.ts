@@ -206,6 +206,7 @@ describe("TokenGateError", () => {
       "invalid_json",
       "unsupported_content_type",
       "payload_too_large",
+      "internal_error",
     ];
     for (const code of codes) expect(new TokenGateError(code).status).toBeGreaterThanOrEqual(400);
   });

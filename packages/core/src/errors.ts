@@ -22,7 +22,8 @@ export type AdminErrorCode =
   | "validation_failed"
   | "invalid_json"
   | "unsupported_content_type"
-  | "payload_too_large";
+  | "payload_too_large"
+  | "internal_error";
 
 export type TokenGateErrorCode = AuthErrorCode | AdminErrorCode;
 
@@ -44,6 +45,7 @@ const STATUS: Record<TokenGateErrorCode, number> = {
   invalid_json: 400,
   unsupported_content_type: 400,
   payload_too_large: 413,
+  internal_error: 500,
 };
 
 const DEFAULT_MESSAGE: Record<TokenGateErrorCode, string> = {
@@ -64,6 +66,7 @@ const DEFAULT_MESSAGE: Record<TokenGateErrorCode, string> = {
   invalid_json: "The request body is not valid JSON",
   unsupported_content_type: "Send the request body as application/json",
   payload_too_large: "The request body is too large",
+  internal_error: "The server could not complete the request; the cause is in its log",
 };
 
 /** A field that failed validation: `field` is a dotted path into the request body or query. */
@@ -101,6 +104,26 @@ export class TokenGateError extends Error {
     this.scopes = details.scopes;
     this.issues = details.issues;
     this.retryAfter = details.retryAfter;
+  }
+}
+
+/**
+ * Thrown by `TokenStore.insert` when the database refused the row for a reason other than a
+ * duplicate digest: a NOT NULL, foreign-key or check constraint. `field` names the token field at
+ * fault when the store can tell (`teamId`: no such team, or no team to hold a personal token), and
+ * the service answers 400 naming it; `null` means the store cannot tell, a bug, answered 500.
+ *
+ * It never carries the driver's error: PostgreSQL's `detail` for a NOT NULL violation quotes the
+ * whole row, digest included.
+ */
+export class StoreConstraintError extends Error {
+  override readonly name = "StoreConstraintError";
+  readonly field: string | null;
+
+  /** @param message written by the store, never built from the row's values. */
+  constructor(field: string | null, message: string) {
+    super(message);
+    this.field = field;
   }
 }
 

@@ -17,7 +17,7 @@ import type {
   TokenStore,
 } from "./types";
 import { BatchedUsageRecorder, type UsageReader, type UsageRecorder } from "./usage";
-import { type FailureLimiter, type RateLimiter, TokenVerifier } from "./verify";
+import { type FailureLimiter, type FormerMemberTokens, type RateLimiter, TokenVerifier } from "./verify";
 
 export interface TokenGateOptions {
   /** The system of record: memory, SQLite (`@tokengate/sqlite`) or PostgreSQL (`@tokengate/postgres`). */
@@ -34,8 +34,17 @@ export interface TokenGateOptions {
   realm?: string;
   clock?: Clock;
   logger?: Logger;
-  /** Roles that may manage a team's tokens. Default ["ADMIN"]; add "MANAGER" to let managers too. */
+  /**
+   * Roles that may manage a team's tokens. Default: the directory's own rule where it has one
+   * (Documenso's: ADMIN and MANAGER), else ["ADMIN"]; add "MANAGER" to let managers too.
+   */
   teamTokenRoles?: readonly TeamRole[];
+  /**
+   * A team token whose creator is no longer a member of its team: `"refuse"` (the default) answers
+   * 401 invalid_token, so removing someone from a team ends their tokens there; `"accept"` lets the
+   * token keep acting as its creator in the team, as Documenso does.
+   */
+  formerMemberTokens?: FormerMemberTokens;
   /** When set, the only scopes a token may be given. */
   allowedScopes?: readonly string[];
   /** Accept `?access_token=` (RFC 6750 §2.3). Off by default: query strings end up in logs. */
@@ -102,10 +111,14 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
   const realm = assertRealm(options.realm ?? "api");
   const digesters = options.digesters ?? [sha512Digester];
   const formats = options.formats ?? [documensoTokenFormat];
-  const teamTokenRoles = options.teamTokenRoles ?? ["ADMIN"];
+  const teamTokenRoles = options.teamTokenRoles ?? directory.teamTokenRoles ?? ["ADMIN"];
   for (const role of teamTokenRoles) {
     if (!ROLES.includes(role))
       throw new TypeError(`createTokenGate: unknown role in teamTokenRoles: ${String(role)}`);
+  }
+  const formerMemberTokens = options.formerMemberTokens ?? "refuse";
+  if (formerMemberTokens !== "refuse" && formerMemberTokens !== "accept") {
+    throw new TypeError('createTokenGate: formerMemberTokens must be "refuse" or "accept"');
   }
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? consoleLogger;
@@ -134,6 +147,7 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     limiter: options.rateLimiter,
     failureLimiter: options.failureLimiter,
     trustedProxies: options.trustedProxies ? new TrustedProxies(options.trustedProxies) : undefined,
+    formerMemberTokens,
   });
   const service = new TokenService({
     store,
@@ -145,6 +159,7 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     teamTokenRoles,
     allowedScopes: options.allowedScopes,
     usageReader: options.usageReader,
+    logger,
   });
   return {
     [GATE]: true,

@@ -39,6 +39,7 @@ export {
   type FieldIssue,
   type HttpAnswer,
   jsonAnswer,
+  StoreConstraintError,
   TokenGateError,
   type TokenGateErrorCode,
 } from "./errors";
@@ -74,6 +75,7 @@ export { fieldError, fieldIssues, parseOrFail } from "./validation";
 export {
   type CredentialInput,
   type FailureLimiter,
+  type FormerMemberTokens,
   type RateLimitDecision,
   type RateLimiter,
   scopeGuard,

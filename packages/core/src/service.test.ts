@@ -1,4 +1,5 @@
 import { sha512Digester } from "./digest";
+import { StoreConstraintError } from "./errors";
 import { silentLogger } from "./logger";
 import { storeLookup } from "./lookup";
 import { MemoryDirectory, MemoryTokenStore } from "./memory";
@@ -451,6 +452,50 @@ describe("TokenService.rotate", () => {
     const old = value(await w.service.create(user(2), { tokenName: "ci-bot", teamId: 10 }));
     const rotated = value(await w.service.rotate(user(1), old.id));
     expect(await w.store.findById(rotated.id)).toMatchObject({ userId: 2, teamId: 10 });
+  });
+});
+
+describe("TokenService: rows the store refuses", () => {
+  /** A store whose insert fails the way a database constraint would, as the stores report it. */
+  function refusingStore(error: Error) {
+    const store = new MemoryTokenStore();
+    store.insert = async () => {
+      throw error;
+    };
+    return store;
+  }
+
+  it("answers 400 naming the field when the store names it, never a store outage", async () => {
+    const store = refusingStore(
+      new StoreConstraintError("teamId", "this user has no personal team: name a team"),
+    );
+    const result = await world({ store }).service.create(user(4), { tokenName: "ci-bot" });
+    expect(failure(result)).toEqual({ code: "validation_failed", status: 400, fields: ["teamId"] });
+    if (!result.ok) expect(result.error.message).toBe("teamId: this user has no personal team: name a team");
+  });
+
+  it("answers 500 and logs the store's reason when it cannot name a field (a bug)", async () => {
+    const errors: Array<{ message: string; meta: unknown }> = [];
+    const logger = {
+      ...silentLogger,
+      error: (message: string, meta?: unknown) => errors.push({ message, meta }),
+    };
+    const store = refusingStore(new StoreConstraintError(null, "the store refused the row (SQLSTATE 23514)"));
+    const result = await world({ store, logger }).service.create(user(1), { tokenName: "ci-bot" });
+    expect(failure(result)).toMatchObject({ code: "internal_error", status: 500 });
+    expect(errors).toEqual([
+      {
+        message: "the token store refused a new token",
+        meta: { cause: "the store refused the row (SQLSTATE 23514)" },
+      },
+    ]);
+  });
+
+  it("lets any other store failure through, for the router to answer 503", async () => {
+    const store = refusingStore(new Error("connect ECONNREFUSED 127.0.0.1:5432"));
+    await expect(world({ store }).service.create(user(1), { tokenName: "ci-bot" })).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
   });
 });
 

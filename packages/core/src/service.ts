@@ -1,7 +1,8 @@
 import type { Clock } from "./clock";
 import type { TokenDigester } from "./digest";
-import { TokenGateError } from "./errors";
+import { StoreConstraintError, TokenGateError } from "./errors";
 import { resolveExpiration } from "./expiration";
+import { consoleLogger, type Logger } from "./logger";
 import { err, ok, type Result } from "./result";
 import {
   type ApiTokenSummary,
@@ -29,6 +30,8 @@ export interface TokenServiceConfig {
   readonly allowedScopes?: readonly string[] | undefined;
   /** Per-token usage counts for the list. */
   readonly usageReader?: UsageReader | undefined;
+  /** Where a row the store refused for no reason it could name is reported. Default: the console. */
+  readonly logger?: Logger | undefined;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -114,8 +117,9 @@ export class TokenService {
       }
     }
 
-    const { record, token } = await this.#mint({ name: tokenName, userId, teamId, expiresAt, scopes, now });
-    return ok({ id: record.id, token });
+    const minted = await this.#mint({ name: tokenName, userId, teamId, expiresAt, scopes, now });
+    if (!minted.ok) return minted;
+    return ok({ id: minted.value.record.id, token: minted.value.token });
   }
 
   /** Lists a team's tokens (`teamId`) or the principal's personal ones. Metadata only. */
@@ -199,7 +203,7 @@ export class TokenService {
           : new Date(now.getTime() + (old.expiresAt.getTime() - old.createdAt.getTime()));
     }
 
-    const { record, token } = await this.#mint({
+    const minted = await this.#mint({
       name: old.name,
       userId: old.userId,
       teamId: old.teamId,
@@ -207,6 +211,8 @@ export class TokenService {
       scopes: old.scopes,
       now,
     });
+    if (!minted.ok) return minted;
+    const { record, token } = minted.value;
     const grace = parsed.value.gracePeriodSeconds ?? 0;
     let oldExpiresAt: Date | null;
     if (grace === 0) {
@@ -229,20 +235,31 @@ export class TokenService {
     expiresAt: Date | null;
     scopes: readonly string[];
     now: Date;
-  }): Promise<{ record: TokenRecord; token: string }> {
+  }): Promise<Result<{ record: TokenRecord; token: string }>> {
     const { digester, format, store } = this.#c;
     const token = format.generate();
-    const record = await store.insert({
-      name: input.name,
-      digest: digester.digest(token),
-      algorithm: digester.algorithm,
-      userId: input.userId,
-      teamId: input.teamId,
-      createdAt: input.now,
-      expiresAt: input.expiresAt,
-      scopes: input.scopes,
-    });
-    return { record, token };
+    try {
+      const record = await store.insert({
+        name: input.name,
+        digest: digester.digest(token),
+        algorithm: digester.algorithm,
+        userId: input.userId,
+        teamId: input.teamId,
+        createdAt: input.now,
+        expiresAt: input.expiresAt,
+        scopes: input.scopes,
+      });
+      return ok({ record, token });
+    } catch (error) {
+      // A row the database refused is the request's fault or a bug, never an outage: it must not
+      // reach the router's catch-all, which answers 503 "store unavailable".
+      if (!(error instanceof StoreConstraintError)) throw error;
+      if (error.field !== null) return err(fieldError(error.field, error.message));
+      (this.#c.logger ?? consoleLogger).error("the token store refused a new token", {
+        cause: error.message,
+      });
+      return err(new TokenGateError("internal_error"));
+    }
   }
 
   #checkScopes(scopes: readonly string[]): TokenGateError | null {

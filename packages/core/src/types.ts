@@ -75,6 +75,12 @@ export interface Directory {
   /** The user's role in the team, or null when the user is not a member. */
   findRole(teamId: number, userId: number): Promise<TeamRole | null>;
   /**
+   * The roles that may manage a team's tokens in the system this directory reads, when it has a
+   * rule of its own (Documenso: ADMIN and MANAGER). `createTokenGate` uses them unless its
+   * `teamTokenRoles` option says otherwise.
+   */
+  readonly teamTokenRoles?: readonly TeamRole[];
+  /**
    * The teams the user belongs to, with the user's role in each. Optional: the token page uses it
    * to offer the user's teams; without it the page asks for a team id instead.
    */

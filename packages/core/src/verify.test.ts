@@ -215,6 +215,18 @@ describe("TokenVerifier: outcomes in DESIGN.md order", () => {
     expectFailure(await w.bearer(orphan.token), "invalid_token", 401);
   });
 
+  it('formerMemberTokens: "accept" keeps a former member\'s team token working, as Documenso does', async () => {
+    const w = world({ formerMemberTokens: "accept" });
+    const bobs = await w.issue({ userId: 2, teamId: 10 });
+    const orphan = await w.issue({ userId: 1, teamId: 77 });
+    w.directory.setRole(10, 2, null);
+    expect(identityOf(await w.bearer(bobs.token))).toMatchObject({ userId: 2, teamId: 10 });
+    // The team itself must still exist, and the creator must still be enabled.
+    expectFailure(await w.bearer(orphan.token), "invalid_token", 401);
+    w.directory.setDisabled(2, true);
+    expectFailure(await w.bearer(bobs.token), "owner_disabled", 401);
+  });
+
   it("4. a disabled owner → 401 invalid_token in the challenge, owner_disabled in the body", async () => {
     const w = world();
     const { token } = await w.issue({ userId: 4 });

@@ -63,7 +63,15 @@ export interface VerifierConfig {
   readonly trustedProxies?: TrustedProxies | undefined;
   /** Retry-After, in seconds, on a 503 when the store cannot be reached. */
   readonly unavailableRetryAfter?: number | undefined;
+  /** A team token whose creator has left the team: refused (default) or accepted, as Documenso does. */
+  readonly formerMemberTokens?: FormerMemberTokens | undefined;
 }
+
+/**
+ * What becomes of a team token whose creator is no longer a member of its team. tokengate refuses
+ * it by default; Documenso accepts it (its lookup never reads the creator's membership).
+ */
+export type FormerMemberTokens = "refuse" | "accept";
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -243,9 +251,12 @@ export class TokenVerifier {
     const { token: record, actingUser, team, teamOwner, role } = credential;
     if (!actingUser) return Promise.resolve(this.#fail("invalid_token"));
     if (record.teamId !== null) {
-      // The team is gone, or the creator has left it: the token no longer speaks for the team.
+      // The team is gone, or the creator has left it: the token no longer speaks for the team
+      // (unless the deployment keeps Documenso's rule, which never looks at the membership).
       if (!team) return Promise.resolve(this.#fail("invalid_token"));
-      if (record.userId !== null && role === null) return Promise.resolve(this.#fail("invalid_token"));
+      if (record.userId !== null && role === null && this.#config.formerMemberTokens !== "accept") {
+        return Promise.resolve(this.#fail("invalid_token"));
+      }
     }
     if (actingUser.disabled || teamOwner?.disabled) return Promise.resolve(this.#fail("owner_disabled"));
     if (record.expiresAt !== null && record.expiresAt.getTime() <= now.getTime()) {

@@ -1,10 +1,14 @@
 export { PostgresDirectory } from "./directory";
+export { DOCUMENSO_TEAM_TOKEN_ROLES, DocumensoDirectory } from "./documenso/directory";
+export { type DocumensoReport, type DocumensoSample, inspectDocumenso } from "./documenso/inspect";
 export {
-  DocumensoDirectory,
-  type DocumensoDirectoryOptions,
-  type DocumensoOptions,
-  DocumensoTokenStore,
-} from "./documenso";
+  DOCUMENSO_COLUMNS,
+  type DocumensoLayout,
+  DocumensoSchemaError,
+  detectDocumensoLayout,
+} from "./documenso/layout";
+export { type OpenedDocumenso, openDocumenso } from "./documenso/open";
+export { type DocumensoOptions, DocumensoTokenStore } from "./documenso/token-store";
 export { DEFAULT_SCHEMA, migrate, type PostgresSchemaOptions } from "./migrate";
 export { DuplicateDigestError } from "./sql";
 export { type PostgresStoreOptions, PostgresTokenStore } from "./token-store";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { describeCause, type Logger } from "@tokengate/core";
+import { describeCause, type Logger, StoreConstraintError } from "@tokengate/core";
 import type { Pool, QueryConfig, QueryResultRow } from "pg";
 
 /** Validates a schema name and returns it quoted for SQL: names are never built from user input. */
@@ -36,6 +36,36 @@ export { DuplicateDigestError } from "@tokengate/core";
 
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
+}
+
+const REFERS_TO: Readonly<Record<string, string>> = { userId: "no such user", teamId: "no such team" };
+
+/**
+ * Turns an integrity violation (SQLSTATE class 23, other than the duplicate digest) on a token row
+ * into a `StoreConstraintError` naming the token field, found from the driver's `column` (NOT NULL)
+ * or `constraint` (foreign key, check) and `columns`, which maps the table's columns to fields.
+ * Anything else is returned as `null`, for the caller to rethrow. The driver's error is dropped:
+ * its `detail` can quote the whole row, digest included.
+ */
+export function constraintViolation(
+  error: unknown,
+  columns: Readonly<Record<string, string>>,
+): StoreConstraintError | null {
+  if (typeof error !== "object" || error === null) return null;
+  const { code, column, constraint } = error as { code?: unknown; column?: unknown; constraint?: unknown };
+  if (typeof code !== "string" || !code.startsWith("23") || code === "23505") return null;
+  const name = typeof constraint === "string" ? constraint : "";
+  const found = Object.keys(columns).find((c) => c === column || name.includes(`_${c}_`));
+  const field = found === undefined ? null : columns[found]!;
+  if (field === null) return new StoreConstraintError(null, `the store refused the row (SQLSTATE ${code})`);
+  switch (code) {
+    case "23502":
+      return new StoreConstraintError(field, `${field} is required`);
+    case "23503":
+      return new StoreConstraintError(field, REFERS_TO[field] ?? `${field} refers to nothing`);
+    default:
+      return new StoreConstraintError(field, `${field} is not accepted by the store`);
+  }
 }
 
 const guarded = new WeakSet<Pool>();

@@ -7,7 +7,17 @@ import {
 } from "@tokengate/core";
 import type { Pool } from "pg";
 import { DEFAULT_SCHEMA, type PostgresSchemaOptions } from "./migrate";
-import { DuplicateDigestError, guardIdleErrors, isUniqueViolation, quoteSchema, run, statement } from "./sql";
+import {
+  constraintViolation,
+  DuplicateDigestError,
+  guardIdleErrors,
+  isUniqueViolation,
+  quoteSchema,
+  run,
+  statement,
+} from "./sql";
+
+const FIELDS = { name: "name", user_id: "userId", team_id: "teamId" } as const;
 
 interface TokenRow {
   id: number;
@@ -127,7 +137,7 @@ export class PostgresTokenStore implements TokenStore {
       return toRecord(rows[0]);
     } catch (error) {
       if (isUniqueViolation(error)) throw new DuplicateDigestError("PostgresTokenStore");
-      throw error;
+      throw constraintViolation(error, FIELDS) ?? error;
     }
   }
 

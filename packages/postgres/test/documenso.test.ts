@@ -1,177 +1,516 @@
 /**
- * Tokens that Documenso itself issued verify through tokengate, read straight from Documenso's
- * tables: rows are inserted with plain SQL, hashed exactly as Documenso hashes them.
+ * Documenso mode against Documenso's own tables, case by case, each compared with what Documenso
+ * itself answers. Rows are written the way Documenso's code writes them (tests/support/documenso/rows.ts), and
+ * tokengate is set up exactly as the README documents: `openDocumenso(pool)`, then
+ * `createTokenGate({ store, directory })`, with no other option (but a silent logger).
+ * One file, longer than most: every case reads one seeded world, and the README check compares the
+ * table those cases fill.
+ *
+ * By default the tables are the fixture (tests/support/documenso/organisations.sql) in a schema of its own. Set
+ * TOKENGATE_TEST_DOCUMENSO_URL to a database that Documenso's own migrations built (schema
+ * `public`, or `?schema=NAME`) and the same cases run there; the rows they add are removed after.
+ *
+ * "What Documenso answers" is read from Documenso's code (v2.17.0): the v1 API's authentication
+ * (packages/api/v1/middleware/authenticated.ts: `Bearer ` split, case-sensitive, or the raw token)
+ * over the lookup (packages/lib/server-only/public-api/get-api-token-by-token.ts: by SHA-512 hex;
+ * 401 when unknown, when the creator or the organisation's owner is disabled, when expired; a
+ * token with no creator acts as the organisation's owner; membership is never looked at).
  */
-import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
+  type AdminCall,
+  createTokenGate,
   documensoTokenFormat,
   sha512Digester,
   silentLogger,
   storeLookup,
+  type TokenGate,
   TokenVerifier,
 } from "@tokengate/core";
 import { Pool } from "pg";
+import { dropSchema, loadDocumensoSchema, uniqueSchema } from "../../../tests/support/documenso/fixture";
+import { type CreatedUser, DocumensoRows, documensoHash } from "../../../tests/support/documenso/rows";
 import { describeWithServices, itWithServices, postgresUrl } from "../../../tests/support/services";
-import { DocumensoDirectory, DocumensoTokenStore } from "../src/index";
-import { dropSchema, loadDocumensoSchema, uniqueSchema } from "./documenso-fixture";
+import { openDocumenso } from "../src/index";
 
-// What Documenso does in its createApiToken: SHA-512 of the whole token, lowercase hex.
-const documensoHash = (token: string) => createHash("sha512").update(token).digest("hex");
+const REAL_URL = process.env.TOKENGATE_TEST_DOCUMENSO_URL;
 
-const VALID = "api_valid0000000000a";
-const DISABLED_OWNER = "api_disabled0000000b";
-const EXPIRED = "api_expired00000000c";
-const EXPIRES_SOON = "api_expiressoon0000d";
-const LEGACY_TEAM = "api_legacyteam00000e";
+/** Where the cases run: a database Documenso's migrations built, or the fixture in a fresh schema. */
+function target(): { url: string; schema: string; fixture: boolean } {
+  if (!REAL_URL) return { url: postgresUrl, schema: uniqueSchema("tg_documenso"), fixture: true };
+  const url = new URL(REAL_URL);
+  const schema = url.searchParams.get("schema") ?? "public";
+  url.searchParams.delete("schema");
+  return { url: url.toString(), schema, fixture: false };
+}
 
-describeWithServices(["postgres"], "Documenso's own tables", () => {
-  const schema = uniqueSchema("tg_documenso");
-  const originalTz = process.env.TZ;
-  let pool: Pool;
-  let now: Date;
-  let verifier: TokenVerifier;
-  let store: DocumensoTokenStore;
+const DAY = 24 * 3600_000;
+/** A `timestamp(3)` literal in UTC, as Prisma writes a JS Date. */
+const utc = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace("Z", "");
+const fresh = () => documensoTokenFormat.generate();
 
-  beforeAll(async () => {
-    // Prisma keeps UTC in `timestamp without time zone`. A client or server in another zone must
-    // not shift expiry times: run this file with both set far from UTC.
-    process.env.TZ = "America/New_York";
-    pool = new Pool({ connectionString: postgresUrl, max: 2, options: "-c TimeZone=Asia/Tokyo" });
-    await loadDocumensoSchema(pool, schema);
-    const s = `"${schema}"`;
-    await pool.query(`
-      INSERT INTO ${s}."User" (id, name, email, disabled) VALUES
-        (1, 'Ada', 'ada@example.com', false),
-        (2, 'Mallory', 'mallory@example.com', true),
-        (3, 'Olga', 'owner@example.com', false);
-      INSERT INTO ${s}."Organisation" (id, name, url, "ownerUserId") VALUES ('org_acme', 'Acme', 'acme', 3);
-      INSERT INTO ${s}."Team" (id, name, url, "organisationId") VALUES (10, 'Acme legal', 'acme-legal', 'org_acme');
-      INSERT INTO ${s}."TeamMember" ("teamId", "userId", role) VALUES (10, 3, 'ADMIN');`);
-    const insert = `INSERT INTO ${s}."ApiToken" (name, token, algorithm, expires, "createdAt", "userId", "teamId")
-                    VALUES ($1, $2, 'SHA512', $3, '2025-01-01 09:00:00', $4, $5)`;
-    await pool.query(insert, ["valid", documensoHash(VALID), null, 1, null]);
-    await pool.query(insert, ["disabled owner", documensoHash(DISABLED_OWNER), null, 2, null]);
-    await pool.query(insert, ["expired", documensoHash(EXPIRED), "2025-05-31 23:59:59.999", 1, null]);
-    await pool.query(insert, ["expires soon", documensoHash(EXPIRES_SOON), "2025-06-01 00:30:00", 1, null]);
-    await pool.query(insert, ["legacy team token", documensoHash(LEGACY_TEAM), null, null, 10]);
+/** The rows every case reads, written once, in Documenso's way. */
+interface World {
+  olga: CreatedUser; // owns the Acme organisation
+  ada: CreatedUser; // ADMIN of Acme legal
+  max: CreatedUser; // MANAGER of Acme legal
+  mel: CreatedUser; // MEMBER of Acme legal
+  noPersonal: number; // a user without a personal organisation (SSO-provisioned)
+  acmeLegal: number;
+  tokens: Record<string, string>;
+}
 
-    store = new DocumensoTokenStore(pool, { schema });
-    verifier = new TokenVerifier({
-      lookup: storeLookup(store, new DocumensoDirectory(pool, { schema })),
-      digesters: [sha512Digester],
-      formats: [documensoTokenFormat],
-      clock: () => now,
-      realm: "api",
-      logger: silentLogger,
-    });
-  });
+async function seed(pool: Pool, rows: DocumensoRows, schema: string): Promise<World> {
+  const s = `"${schema}"`;
+  const olga = await rows.createUser({ name: "Olga" });
+  const acme = await rows.createOrganisation({ ownerUserId: olga.userId, name: "Acme" });
+  const acmeLegal = await rows.createTeam({ organisationId: acme, name: "Acme legal" });
+  const member = async (name: string, role: "ADMIN" | "MANAGER" | "MEMBER") => {
+    const user = await rows.createUser({ name });
+    await rows.setTeamRole(acmeLegal, user.userId, role);
+    return user;
+  };
+  const ada = await member("Ada", "ADMIN");
+  const max = await member("Max", "MANAGER");
+  const mel = await member("Mel", "MEMBER");
+  const dem = await member("Dem", "MANAGER");
+  const dis = await member("Dis", "MANAGER");
+  const lea = await member("Lea", "MANAGER");
+  const del = await member("Del", "MANAGER");
 
-  beforeEach(() => {
-    now = new Date("2025-06-01T00:00:00Z");
-  });
+  // Globex's owner will be disabled: every token of its teams stops, whoever made it.
+  const gus = await rows.createUser({ name: "Gus" });
+  const globex = await rows.createOrganisation({ ownerUserId: gus.userId, name: "Globex" });
+  const globexOps = await rows.createTeam({ organisationId: globex, name: "Globex ops" });
+  const mia = await rows.createUser({ name: "Mia" });
+  await rows.setTeamRole(globexOps, mia.userId, "ADMIN");
 
-  afterAll(async () => {
-    if (originalTz === undefined) delete process.env.TZ;
-    else process.env.TZ = originalTz;
-    if (pool) {
-      await dropSchema(pool, schema);
-      await pool.end();
-    }
-  });
+  const noPersonal = await rows.createUserWithoutOrganisation("Sam");
 
-  const verify = (token: string) => verifier.verify({ authorization: `Bearer ${token}` });
+  const tokens: Record<string, string> = {};
+  const issue = async (key: string, userId: number | null, teamId: number, expires: string | null = null) => {
+    tokens[key] = fresh();
+    return rows.createApiToken({ token: tokens[key], name: key, userId, teamId, expires });
+  };
+  await issue("personal", ada.userId, ada.personalTeamId);
+  await issue("admin", ada.userId, acmeLegal);
+  await issue("manager", max.userId, acmeLegal, utc(Date.now() + 30 * DAY));
+  await issue("demoted", dem.userId, acmeLegal);
+  await issue("expired", ada.userId, acmeLegal, utc(Date.now() - DAY));
+  await issue("disabled", dis.userId, acmeLegal);
+  const deleted = await issue("deleted", ada.userId, acmeLegal);
+  await issue("accountDeleted", del.userId, acmeLegal);
+  await issue("legacy", null, acmeLegal);
+  await issue("ownerDisabled", mia.userId, globexOps);
+  await issue("formerMember", lea.userId, acmeLegal);
+  tokens.neverIssued = fresh();
 
-  itWithServices("a token Documenso issued is accepted, acting as its user", async () => {
-    const outcome = await verify(VALID);
-    expect(outcome.ok).toBe(true);
-    if (!outcome.ok) return;
-    expect(outcome.identity).toMatchObject({ tokenName: "valid", userId: 1, teamId: null, scopes: [] });
-    expect(outcome.identity.user).toMatchObject({ name: "Ada", email: "ada@example.com" });
-  });
+  // What happens after issue, as Documenso does it.
+  await rows.setTeamRole(acmeLegal, dem.userId, "MEMBER"); // update-team-member.ts
+  await rows.setDisabled(dis.userId, true); // packages/lib/server-only/user/disable-user.ts
+  await pool.query(`DELETE FROM ${s}."ApiToken" WHERE id = $1 AND "teamId" = $2`, [deleted, acmeLegal]); // delete-api-token-by-id.ts
+  await pool.query(`DELETE FROM ${s}."User" WHERE id = $1`, [del.userId]); // delete-user.ts: the row cascades
+  await rows.setDisabled(gus.userId, true);
+  await rows.leaveOrganisation(acme, lea.userId); // leave-organisation.ts: tokens stay
 
-  itWithServices("Documenso's raw `Authorization: <token>` form works too", async () => {
-    expect((await verifier.verify({ authorization: VALID })).ok).toBe(true);
-  });
+  return { olga, ada, max, mel, noPersonal, acmeLegal, tokens };
+}
 
-  itWithServices("a token whose user Documenso disabled is refused as owner_disabled", async () => {
-    const outcome = await verify(DISABLED_OWNER);
-    expect(outcome.ok).toBe(false);
-    if (outcome.ok) return;
-    expect(outcome.error.code).toBe("owner_disabled");
-    expect(outcome.answer.status).toBe(401);
-  });
+/** One row of the README's table "tokengate vs Documenso, case by case". */
+interface Case {
+  readonly name: string;
+  /** The Authorization header. */
+  readonly header: (tokens: Record<string, string>) => string;
+  /** What Documenso answers (see the file header for where that is read from). */
+  readonly documenso: 200 | 401;
+  /** What tokengate answers with the README's setup, where it differs from Documenso on purpose. */
+  readonly tokengate?: 200 | 401;
+}
 
-  itWithServices("a token past Documenso's `expires` is refused as token_expired", async () => {
-    const outcome = await verify(EXPIRED);
-    expect(outcome.ok ? "ok" : outcome.error.code).toBe("token_expired");
-  });
+const bearer = (key: string) => (tokens: Record<string, string>) => `Bearer ${tokens[key]}`;
 
-  itWithServices("`expires` is read as UTC whatever the client's and the server's zones", async () => {
-    now = new Date("2025-06-01T00:29:59.999Z");
-    expect((await verify(EXPIRES_SOON)).ok).toBe(true);
-    now = new Date("2025-06-01T00:30:00Z");
-    const outcome = await verify(EXPIRES_SOON);
-    expect(outcome.ok ? "ok" : outcome.error.code).toBe("token_expired");
-    const record = await store.findByDigest(documensoHash(EXPIRES_SOON));
-    expect(record?.expiresAt?.toISOString()).toBe("2025-06-01T00:30:00.000Z");
-    expect(record?.createdAt.toISOString()).toBe("2025-01-01T09:00:00.000Z");
-  });
+const VERIFY_CASES: readonly Case[] = [
+  { name: "personal token", header: bearer("personal"), documenso: 200 },
+  { name: "team token made by an ADMIN", header: bearer("admin"), documenso: 200 },
+  { name: "team token made by a MANAGER", header: bearer("manager"), documenso: 200 },
+  { name: "made by a MANAGER later demoted to MEMBER", header: bearer("demoted"), documenso: 200 },
+  { name: "expired", header: bearer("expired"), documenso: 401 },
+  { name: "creator disabled", header: bearer("disabled"), documenso: 401 },
+  { name: "token deleted", header: bearer("deleted"), documenso: 401 },
+  { name: "creator's account deleted", header: bearer("accountDeleted"), documenso: 401 },
+  { name: "never expires", header: bearer("admin"), documenso: 200 },
+  { name: "legacy token, `userId` NULL", header: bearer("legacy"), documenso: 200 },
+  { name: "organisation owner disabled", header: bearer("ownerDisabled"), documenso: 401 },
+  { name: "never issued", header: bearer("neverIssued"), documenso: 401 },
+  { name: "raw `Authorization: api_…`, no `Bearer`", header: (t) => t.personal!, documenso: 200 },
+  // Documenso's lookup never reads the membership; tokengate ends a former member's team tokens.
+  { name: "creator left the organisation", header: bearer("formerMember"), documenso: 200, tokengate: 401 },
+  // Documenso splits on "Bearer " exactly; RFC 7235 makes the scheme case-insensitive.
+  {
+    name: "scheme in lower case, `bearer api_…`",
+    header: (t) => `bearer ${t.admin}`,
+    documenso: 401,
+    tokengate: 200,
+  },
+];
 
-  itWithServices(
-    "a legacy team token with no creator acts as the owner of the team's organisation",
-    async () => {
-      const outcome = await verify(LEGACY_TEAM);
-      expect(outcome.ok).toBe(true);
-      if (!outcome.ok) return;
-      expect(outcome.identity).toMatchObject({ userId: 3, teamId: 10 });
-      expect(outcome.identity.team).toEqual({ id: 10, name: "Acme legal", ownerUserId: 3 });
-    },
+/** Admin rows: what Documenso's UI does (its cell, verbatim) and the admin router's status. */
+interface AdminCase {
+  readonly name: string;
+  readonly documenso: string;
+  readonly tokengate: number;
+}
+
+// Documenso: packages/lib/server-only/public-api/create-api-token.ts and get-api-tokens.ts (team
+// roles in MANAGE_TEAM, packages/lib/constants/teams.ts; a refusal is AppError UNAUTHORIZED, 401).
+const ADMIN_CASES = {
+  adminCreates: { name: "create a team token as an ADMIN", documenso: "created", tokengate: 201 },
+  managerCreates: { name: "create a team token as a MANAGER", documenso: "created", tokengate: 201 },
+  memberCreates: { name: "create a team token as a MEMBER", documenso: "refused, 401", tokengate: 403 },
+  personalCreate: {
+    name: "create a personal token (no `teamId`)",
+    documenso: "created in the personal team",
+    tokengate: 201,
+  },
+  personalList: {
+    name: "list personal tokens (no `teamId`)",
+    documenso: "the personal team's list",
+    tokengate: 200,
+  },
+  noPersonalTeam: {
+    name: "create a personal token, user without a personal organisation",
+    documenso: "no such request",
+    tokengate: 400,
+  },
+} as const satisfies Record<string, AdminCase>;
+
+/** The README's table, row by row: case → [Documenso cell, tokengate cell]. */
+function readmeTable(): Map<string, [string, string]> {
+  const readme = readFileSync(join(__dirname, "..", "..", "..", "README.md"), "utf8");
+  const start = readme.indexOf("tokengate vs Documenso, case by case");
+  expect(start).toBeGreaterThan(-1);
+  const section = readme.slice(start).split(/\n#+ /)[0]!;
+  const table = new Map<string, [string, string]>();
+  for (const line of section.split("\n")) {
+    const cells = line.split(/(?<!\\)\|/).map((c) => c.trim());
+    if (cells.length < 5 || cells[1] === "case" || /^-+$/.test(cells[1]!)) continue;
+    table.set(cells[1]!, [cells[2]!, cells[3]!]);
+  }
+  return table;
+}
+
+/** A digest of every table's rows: Documenso's data must not change under tokengate's reads. */
+async function snapshot(pool: Pool, schema: string): Promise<Record<string, string>> {
+  const { rows: tables } = await pool.query<{ name: string }>(
+    `SELECT table_name AS name FROM information_schema.tables
+     WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY 1`,
+    [schema],
   );
+  const digests: Record<string, string> = {};
+  for (const { name } of tables) {
+    const { rows } = await pool.query<{ d: string | null }>(
+      `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS d FROM "${schema}"."${name}" t`,
+    );
+    digests[name] = rows[0]?.d ?? "empty";
+  }
+  return digests;
+}
 
-  itWithServices("a token Documenso never issued is refused as invalid_token", async () => {
-    const outcome = await verify("api_neverissued00000");
-    expect(outcome.ok ? "ok" : outcome.error.code).toBe("invalid_token");
-  });
+const statusOf = async (gate: TokenGate, authorization: string) => {
+  const outcome = await gate.verifier.verify({ authorization });
+  return outcome.ok ? 200 : outcome.answer.status;
+};
 
-  itWithServices("tokens created through the store are stored the way Documenso writes them", async () => {
-    const plain = documensoTokenFormat.generate();
-    const created = await store.insert({
-      name: "from tokengate",
-      digest: sha512Digester.digest(plain),
-      algorithm: sha512Digester.algorithm,
-      userId: 1,
-      teamId: null,
-      createdAt: new Date("2025-06-01T00:00:00Z"),
-      expiresAt: new Date("2025-07-01T12:00:00Z"),
-      scopes: [],
+describeWithServices(
+  ["postgres"],
+  `Documenso mode on Documenso's tables (${REAL_URL ? "TOKENGATE_TEST_DOCUMENSO_URL" : "fixture"})`,
+  () => {
+    const where = target();
+    const originalTz = process.env.TZ;
+    let pool: Pool;
+    let rows: DocumensoRows;
+    let world: World;
+    let gate: TokenGate;
+    let before: Record<string, string>;
+
+    beforeAll(async () => {
+      // Prisma keeps UTC in `timestamp without time zone`: a client and a server far from UTC must
+      // not shift expiry times.
+      process.env.TZ = "America/New_York";
+      pool = new Pool({ connectionString: where.url, max: 3, options: "-c TimeZone=Asia/Tokyo" });
+      if (where.fixture) await loadDocumensoSchema(pool, where.schema);
+      rows = new DocumensoRows(pool, where.schema);
+      world = await seed(pool, rows, where.schema);
+      // The README's setup, nothing more.
+      const { store, directory } = await openDocumenso(pool, { schema: where.schema });
+      gate = createTokenGate({ store, directory, logger: silentLogger });
+      before = await snapshot(pool, where.schema);
     });
-    const { rows } = await pool.query(
-      `SELECT token, algorithm::text, to_char(expires, 'YYYY-MM-DD HH24:MI:SS') AS expires
-       FROM "${schema}"."ApiToken" WHERE id = $1`,
-      [created.id],
-    );
-    expect(rows[0]).toEqual({
-      token: documensoHash(plain),
-      algorithm: "SHA512",
-      expires: "2025-07-01 12:00:00",
-    });
-    expect((await verify(plain)).ok).toBe(true);
-  });
 
-  itWithServices("what Documenso's table cannot hold is refused, not dropped", async () => {
-    const base = {
-      name: "x",
-      digest: documensoHash("api_unused0000000000"),
-      userId: 1,
-      teamId: null,
-      createdAt: now,
-      expiresAt: null,
-    };
-    await expect(store.insert({ ...base, algorithm: "SHA512", scopes: ["documents:read"] })).rejects.toThrow(
-      /no scopes/,
+    afterAll(async () => {
+      if (originalTz === undefined) delete process.env.TZ;
+      else process.env.TZ = originalTz;
+      await gate?.close();
+      if (pool) {
+        if (where.fixture) await dropSchema(pool, where.schema);
+        else await rows.removeWritten();
+        await pool.end();
+      }
+    });
+
+    describe("every case gives Documenso's status, or the README's documented difference", () => {
+      for (const c of VERIFY_CASES) {
+        itWithServices(c.name, async () => {
+          expect(await statusOf(gate, c.header(world.tokens))).toBe(c.tokengate ?? c.documenso);
+        });
+      }
+    });
+
+    itWithServices("the README's table shows exactly these cases and statuses", async () => {
+      const table = readmeTable();
+      const expected = [
+        ...VERIFY_CASES.map((c) => [c.name, String(c.documenso), String(c.tokengate ?? c.documenso)]),
+        ...Object.values(ADMIN_CASES).map((c) => [c.name, c.documenso, String(c.tokengate)]),
+      ];
+      expect([...table.keys()].sort()).toEqual(expected.map(([name]) => name!).sort());
+      for (const [name, documenso, tokengate] of expected) {
+        const [readmeDocumenso, readmeTokengate] = table.get(name!)!;
+        expect({ name, documenso: readmeDocumenso, tokengate: readmeTokengate }).toEqual({
+          name,
+          documenso,
+          tokengate,
+        });
+      }
+    });
+
+    itWithServices("a personal token acts as its user, in the personal organisation's team", async () => {
+      const outcome = await gate.verifier.verify({ authorization: `Bearer ${world.tokens.personal}` });
+      expect(outcome.ok && outcome.identity).toMatchObject({
+        userId: world.ada.userId,
+        teamId: world.ada.personalTeamId,
+        team: { id: world.ada.personalTeamId, name: "Personal Team", ownerUserId: world.ada.userId },
+        user: { name: "Ada" },
+      });
+    });
+
+    itWithServices("a legacy token with no creator acts as the organisation's owner", async () => {
+      const outcome = await gate.verifier.verify({ authorization: `Bearer ${world.tokens.legacy}` });
+      expect(outcome.ok && outcome.identity).toMatchObject({
+        userId: world.olga.userId,
+        teamId: world.acmeLegal,
+        team: { name: "Acme legal", ownerUserId: world.olga.userId },
+      });
+    });
+
+    itWithServices(
+      "formerMemberTokens: \"accept\" gives Documenso's answer for a former member's token",
+      async () => {
+        const { store, directory } = await openDocumenso(pool, { schema: where.schema });
+        const lenient = createTokenGate({
+          store,
+          directory,
+          logger: silentLogger,
+          formerMemberTokens: "accept",
+        });
+        try {
+          expect(await statusOf(lenient, `Bearer ${world.tokens.formerMember}`)).toBe(200);
+          expect(await statusOf(lenient, `Bearer ${world.tokens.ownerDisabled}`)).toBe(401);
+        } finally {
+          await lenient.close();
+        }
+      },
     );
-    await expect(store.insert({ ...base, algorithm: "HMAC-SHA256:k1", scopes: [] })).rejects.toThrow(
-      /only SHA512/,
-    );
-  });
-});
+
+    itWithServices("verifying changed no Documenso row", async () => {
+      for (const c of VERIFY_CASES) await statusOf(gate, c.header(world.tokens));
+      expect(await snapshot(pool, where.schema)).toEqual(before);
+    });
+
+    describe("the admin router writes tokens Documenso finds and lists", () => {
+      const call = (
+        actorUserId: number,
+        operation: "create" | "list",
+        value?: unknown,
+        query = "",
+      ): AdminCall => ({
+        operation,
+        query,
+        actorUserId,
+        contentType: "application/json",
+        body: value === undefined ? { kind: "absent" } : { kind: "parsed", value },
+      });
+      const create = async (actor: number, value: unknown) => {
+        const answer = await gate.admin.handle(call(actor, "create", value));
+        return { status: answer.status, body: JSON.parse(answer.body ?? "null") };
+      };
+
+      // Documenso's lookup, as getApiTokenByToken's query reads it: by SHA-512 hex of the token,
+      // with the team's organisation and its owner.
+      const documensoLookup = async (token: string) =>
+        (
+          await pool.query(
+            `SELECT a.id, a."userId", a."teamId", o."ownerUserId"
+           FROM "${where.schema}"."ApiToken" a JOIN "${where.schema}"."Team" t ON t.id = a."teamId"
+           JOIN "${where.schema}"."Organisation" o ON o.id = t."organisationId" WHERE a.token = $1`,
+            [documensoHash(token)],
+          )
+        ).rows[0];
+
+      // Documenso's list for a team, as getApiTokens reads it: the team's tokens, for a user who
+      // reaches the team through a group with an ADMIN or MANAGER team role.
+      const documensoList = async (teamId: number, userId: number) =>
+        (
+          await pool.query<{ id: number }>(
+            `SELECT a.id FROM "${where.schema}"."ApiToken" a
+           WHERE a."teamId" = $1 AND EXISTS (
+             SELECT 1 FROM "${where.schema}"."TeamGroup" tg
+             JOIN "${where.schema}"."OrganisationGroupMember" gm ON gm."groupId" = tg."organisationGroupId"
+             JOIN "${where.schema}"."OrganisationMember" om ON om.id = gm."organisationMemberId"
+             WHERE tg."teamId" = a."teamId" AND om."userId" = $2 AND tg."teamRole" IN ('ADMIN', 'MANAGER'))
+           ORDER BY a."createdAt" DESC`,
+            [teamId, userId],
+          )
+        ).rows.map((r) => r.id);
+
+      itWithServices("team tokens: an ADMIN and a MANAGER create them, a MEMBER cannot", async () => {
+        const byAdmin = await create(world.ada.userId, { tokenName: "ci by ada", teamId: world.acmeLegal });
+        const byManager = await create(world.max.userId, { tokenName: "ci by max", teamId: world.acmeLegal });
+        const byMember = await create(world.mel.userId, { tokenName: "ci by mel", teamId: world.acmeLegal });
+        expect(byAdmin.status).toBe(ADMIN_CASES.adminCreates.tokengate);
+        expect(byManager.status).toBe(ADMIN_CASES.managerCreates.tokengate);
+        expect(byMember.status).toBe(ADMIN_CASES.memberCreates.tokengate);
+
+        for (const [created, creator] of [
+          [byAdmin.body, world.ada.userId],
+          [byManager.body, world.max.userId],
+        ] as const) {
+          expect(await documensoLookup(created.token)).toEqual({
+            id: created.id,
+            userId: creator,
+            teamId: world.acmeLegal,
+            ownerUserId: world.olga.userId,
+          });
+          expect(await documensoList(world.acmeLegal, world.max.userId)).toContain(created.id);
+          expect(await statusOf(gate, `Bearer ${created.token}`)).toBe(200);
+        }
+      });
+
+      itWithServices(
+        "personal tokens: created in, and listed from, the personal organisation's team",
+        async () => {
+          const created = await create(world.ada.userId, { tokenName: "laptop", expirationDate: "90d" });
+          expect(created.status).toBe(ADMIN_CASES.personalCreate.tokengate);
+          expect(await documensoLookup(created.body.token)).toMatchObject({
+            id: created.body.id,
+            userId: world.ada.userId,
+            teamId: world.ada.personalTeamId,
+          });
+          // Documenso's own tokens page for the personal team lists it.
+          expect(await documensoList(world.ada.personalTeamId, world.ada.userId)).toContain(created.body.id);
+
+          const listed = await gate.admin.handle(call(world.ada.userId, "list"));
+          expect(listed.status).toBe(ADMIN_CASES.personalList.tokengate);
+          const names = (
+            JSON.parse(listed.body!).tokens as Array<{ id: number; name: string; teamId: number }>
+          ).map((t) => [t.name, t.teamId]);
+          // The personal team's tokens: the one Documenso issued and the one just made, nothing else.
+          expect(names.sort()).toEqual([
+            ["laptop", world.ada.personalTeamId],
+            ["personal", world.ada.personalTeamId],
+          ]);
+          expect(await statusOf(gate, `Bearer ${created.body.token}`)).toBe(200);
+        },
+      );
+
+      itWithServices(
+        "a personal token for a user with no personal organisation is a 400 naming teamId",
+        async () => {
+          const refused = await create(world.noPersonal, { tokenName: "sso user" });
+          expect(refused.status).toBe(ADMIN_CASES.noPersonalTeam.tokengate);
+          expect(refused.body).toMatchObject({ error: "validation_failed", issues: [{ field: "teamId" }] });
+          expect(refused.body.message).toMatch(/^teamId: .*personal organisation/);
+        },
+      );
+
+      itWithServices("creating tokens changed no Documenso row but the ApiToken rows it added", async () => {
+        const after = await snapshot(pool, where.schema);
+        const { ApiToken: _before, ...untouchedBefore } = before;
+        const { ApiToken: _after, ...untouchedAfter } = after;
+        expect(untouchedAfter).toEqual(untouchedBefore);
+        // ApiToken: the rows that were there are unchanged, the new ones are exactly the three made above.
+        const made = ["ci by ada", "ci by max", "ci by mel", "laptop", "sso user"];
+        const { rows: kept } = await pool.query<{ d: string | null }>(
+          `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS d FROM "${where.schema}"."ApiToken" t
+           WHERE NOT (name = ANY($1::text[]))`,
+          [made],
+        );
+        expect(kept[0]?.d ?? "empty").toBe(before.ApiToken);
+        const { rows: added } = await pool.query<{ name: string }>(
+          `SELECT name FROM "${where.schema}"."ApiToken" WHERE name = ANY($1::text[]) ORDER BY name`,
+          [made],
+        );
+        expect(added.map((r) => r.name)).toEqual(["ci by ada", "ci by max", "laptop"]);
+      });
+
+      itWithServices(
+        "a personal token rotates and is deleted through the router, as Documenso sees it",
+        async () => {
+          const listed = await gate.admin.handle(call(world.ada.userId, "list"));
+          const laptop = (JSON.parse(listed.body!).tokens as Array<{ id: number; name: string }>).find(
+            (t) => t.name === "laptop",
+          )!;
+          const rotated = await gate.admin.handle({
+            ...call(world.ada.userId, "create", {}),
+            operation: "rotate",
+            id: String(laptop.id),
+          });
+          expect(rotated.status).toBe(201);
+          const successor = JSON.parse(rotated.body!) as { id: number; token: string };
+          expect(await documensoLookup(successor.token)).toMatchObject({
+            id: successor.id,
+            teamId: world.ada.personalTeamId,
+          });
+          expect(await documensoList(world.ada.personalTeamId, world.ada.userId)).not.toContain(laptop.id);
+
+          const deleted = await gate.admin.handle({
+            ...call(world.ada.userId, "list"),
+            operation: "delete",
+            id: String(successor.id),
+          });
+          expect(deleted.status).toBe(204);
+          expect(await documensoLookup(successor.token)).toBeUndefined();
+          expect(await statusOf(gate, `Bearer ${successor.token}`)).toBe(401);
+        },
+      );
+    });
+
+    itWithServices("`expires` is read as UTC whatever the client's and the server's zones", async () => {
+      let now = new Date("2025-06-01T00:29:59.999Z");
+      const token = fresh();
+      await rows.createApiToken({
+        token,
+        name: "expires soon",
+        userId: world.ada.userId,
+        teamId: world.acmeLegal,
+        expires: "2025-06-01 00:30:00",
+      });
+      const { store, directory } = await openDocumenso(pool, { schema: where.schema });
+      const verifier = new TokenVerifier({
+        lookup: storeLookup(store, directory),
+        digesters: [sha512Digester],
+        formats: [documensoTokenFormat],
+        clock: () => now,
+        realm: "api",
+        logger: silentLogger,
+      });
+      expect((await verifier.verify({ authorization: `Bearer ${token}` })).ok).toBe(true);
+      now = new Date("2025-06-01T00:30:00Z");
+      const outcome = await verifier.verify({ authorization: `Bearer ${token}` });
+      expect(outcome.ok ? "ok" : outcome.error.code).toBe("token_expired");
+      expect((await store.findByDigest(documensoHash(token)))?.expiresAt?.toISOString()).toBe(
+        "2025-06-01T00:30:00.000Z",
+      );
+    });
+  },
+);

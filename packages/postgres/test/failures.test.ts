@@ -12,9 +12,9 @@ import {
   TokenVerifier,
 } from "@tokengate/core";
 import { Pool } from "pg";
+import { dropSchema, uniqueSchema } from "../../../tests/support/documenso/fixture";
 import { describeWithServices, itWithServices, postgresUrl } from "../../../tests/support/services";
 import { migrate, PostgresTokenStore } from "../src/index";
-import { dropSchema, uniqueSchema } from "./documenso-fixture";
 
 const DIGEST = sha512Digester.digest("api_0000000000000000");
 

@@ -1,20 +1,37 @@
+/**
+ * A `TokenStore` over Documenso's own `"ApiToken"` table, in either of Documenso's layouts (see
+ * `layout.ts`). Lookups are by `"token"`, the SHA-512 hex Documenso stores, so every token Documenso
+ * issued verifies unchanged; tokens created here are rows Documenso itself reads and lists.
+ */
 import {
   consoleLogger,
-  type Directory,
-  type DirectoryTeam,
-  type DirectoryUser,
   type NewTokenRecord,
-  type TeamRole,
+  StoreConstraintError,
   type TokenRecord,
   type TokenStore,
 } from "@tokengate/core";
 import type { Pool } from "pg";
-import { DuplicateDigestError, guardIdleErrors, isUniqueViolation, quoteSchema, run, statement } from "./sql";
-import type { PostgresStoreOptions } from "./token-store";
+import {
+  constraintViolation,
+  DuplicateDigestError,
+  guardIdleErrors,
+  isUniqueViolation,
+  quoteSchema,
+  run,
+  statement,
+} from "../sql";
+import type { PostgresStoreOptions } from "../token-store";
+import type { DocumensoLayout } from "./layout";
+import { personalTeamSql } from "./queries";
 
-/** Options for the Documenso layout. The schema defaults to `public`, where Prisma puts it. */
+/** Options for Documenso's tables. The schema defaults to `public`, where Prisma puts them. */
 export interface DocumensoOptions extends PostgresStoreOptions {
   readonly schema?: string;
+  /**
+   * Which of Documenso's layouts the tables follow. `openDocumenso` reads it from the database;
+   * given by hand it defaults to `organisations`, Documenso's layout since 1.12.
+   */
+  readonly layout?: DocumensoLayout;
 }
 
 interface ApiTokenRow {
@@ -33,6 +50,8 @@ interface ApiTokenRow {
 const COLUMNS = `id, name, token, algorithm::text AS algorithm, "userId", "teamId",
   "createdAt" AT TIME ZONE 'UTC' AS "createdAt", expires AT TIME ZONE 'UTC' AS expires`;
 
+const FIELDS = { name: "name", userId: "userId", teamId: "teamId" } as const;
+
 function toRecord(row: ApiTokenRow): TokenRecord {
   return {
     id: row.id,
@@ -50,9 +69,15 @@ function toRecord(row: ApiTokenRow): TokenRecord {
 }
 
 /**
- * A `TokenStore` over Documenso's own `"ApiToken"` table, as Documenso's migrations made it: tokens
- * Documenso issued verify unchanged, and tokens created here show up in Documenso's settings page.
- * It never alters Documenso's tables and needs no migration.
+ * Documenso's `"ApiToken"` as a `TokenStore`. It never alters Documenso's tables, needs no
+ * migration, and writes only the `"ApiToken"` rows it is asked to create, delete or end.
+ *
+ * Personal tokens: in the `organisations` layout every token has a team, and a personal token
+ * lives in the team of its user's personal organisation, as Documenso keeps it. So `insert` with
+ * `teamId: null` stores the token in that team (the record comes back with its id), and
+ * `listByUser` lists that team's tokens. A user without a personal organisation (one made by SSO
+ * provisioning, say) cannot hold a personal token: `insert` throws a `StoreConstraintError` on
+ * `teamId`, which the service answers with 400. In the `teams` layout a personal token has no team.
  *
  * What Documenso's table cannot hold:
  * - `lastUsedAt`: always null; `touchLastUsed` does nothing.
@@ -63,10 +88,11 @@ function toRecord(row: ApiTokenRow): TokenRecord {
  * - `algorithm`: Documenso's enum has only `SHA512`, so only `sha512Digester` tokens can be stored.
  *
  * @example
- * const store = new DocumensoTokenStore(pool); // pool on Documenso's database
+ * const { store } = await openDocumenso(pool); // pool on Documenso's database
  */
 export class DocumensoTokenStore implements TokenStore {
   readonly name = "documenso";
+  readonly layout: DocumensoLayout;
   readonly #pool: Pool;
   readonly #byDigest;
   readonly #byId;
@@ -77,18 +103,29 @@ export class DocumensoTokenStore implements TokenStore {
   readonly #markReplaced;
 
   constructor(pool: Pool, options: DocumensoOptions = {}) {
-    const t = `${quoteSchema(options.schema ?? "public")}."ApiToken"`;
+    const s = quoteSchema(options.schema ?? "public");
+    const t = `${s}."ApiToken"`;
+    this.layout = options.layout ?? "organisations";
     this.#pool = pool;
     guardIdleErrors(pool, options.logger ?? consoleLogger);
+    const organisations = this.layout === "organisations";
     this.#byDigest = statement(`SELECT ${COLUMNS} FROM ${t} WHERE token = $1`);
     this.#byId = statement(`SELECT ${COLUMNS} FROM ${t} WHERE id = $1`);
+    // One statement either way: a personal token's team is found inside the INSERT, so no second
+    // round trip and no window in which the personal team could change.
+    const teamValue = organisations ? `COALESCE($5::integer, ${personalTeamSql(s, "$4::integer")})` : "$5";
     this.#insert = statement(
       `INSERT INTO ${t} (name, token, algorithm, "userId", "teamId", "createdAt", expires)
-       VALUES ($1, $2, $3, $4, $5, $6::timestamptz AT TIME ZONE 'UTC', $7::timestamptz AT TIME ZONE 'UTC')
+       VALUES ($1, $2, $3, $4, ${teamValue},
+               $6::timestamptz AT TIME ZONE 'UTC', $7::timestamptz AT TIME ZONE 'UTC')
        RETURNING ${COLUMNS}`,
     );
     this.#byUser = statement(
-      `SELECT ${COLUMNS} FROM ${t} WHERE "userId" = $1 AND "teamId" IS NULL ORDER BY ${t}."createdAt" DESC, id DESC`,
+      organisations
+        ? `SELECT ${COLUMNS} FROM ${t} WHERE "teamId" = ${personalTeamSql(s, "$1::integer")}
+           ORDER BY ${t}."createdAt" DESC, id DESC`
+        : `SELECT ${COLUMNS} FROM ${t} WHERE "userId" = $1 AND "teamId" IS NULL
+           ORDER BY ${t}."createdAt" DESC, id DESC`,
     );
     this.#byTeam = statement(
       `SELECT ${COLUMNS} FROM ${t} WHERE "teamId" = $1 ORDER BY ${t}."createdAt" DESC, id DESC`,
@@ -109,6 +146,11 @@ export class DocumensoTokenStore implements TokenStore {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
+  /**
+   * Writes the row as Documenso's createApiToken does. `teamId: null` means a personal token (see
+   * the class). Throws `DuplicateDigestError` for a digest that exists, `StoreConstraintError` for
+   * a row Documenso's constraints refuse (no such user or team, no personal team).
+   */
   async insert(token: NewTokenRecord): Promise<TokenRecord> {
     if (token.algorithm !== "SHA512") {
       throw new TypeError(
@@ -135,10 +177,18 @@ export class DocumensoTokenStore implements TokenStore {
       return toRecord(rows[0]);
     } catch (error) {
       if (isUniqueViolation(error)) throw new DuplicateDigestError("DocumensoTokenStore");
-      throw error;
+      const violation = constraintViolation(error, FIELDS);
+      if (violation?.field === "teamId" && token.teamId === null) {
+        throw new StoreConstraintError(
+          "teamId",
+          "Documenso keeps personal tokens in the team of the user's personal organisation, and this user has none: name a team",
+        );
+      }
+      throw violation ?? error;
     }
   }
 
+  /** The user's personal tokens: the tokens of the personal organisation's team (`teams`: no team). */
   async listByUser(userId: number): Promise<TokenRecord[]> {
     return (await run<ApiTokenRow>(this.#pool, this.#byUser([userId]))).rows.map(toRecord);
   }
@@ -158,56 +208,4 @@ export class DocumensoTokenStore implements TokenStore {
 
   /** Does nothing: Documenso's table has no last-used column, and this store adds none. */
   async touchLastUsed(_entries: ReadonlyArray<{ readonly id: number; readonly at: Date }>): Promise<void> {}
-}
-
-export interface DocumensoDirectoryOptions extends DocumensoOptions {
-  /**
-   * SQL answering "what is user $2's role in team $1" with one row and a `role` column
-   * (`ADMIN`/`MANAGER`/`MEMBER`), or no row. The default reads `"TeamMember"`, the table Documenso
-   * had before organisations; point it at your deployment's group tables if they differ.
-   */
-  readonly roleSql?: string;
-}
-
-/**
- * A read-only `Directory` over Documenso's `"User"`, `"Team"` and `"Organisation"` tables. A team's
- * owner is its organisation's `"ownerUserId"` (Documenso after organisations); a role comes from
- * `"TeamMember"` unless `roleSql` says otherwise. It has no writes: Documenso owns its users.
- */
-export class DocumensoDirectory implements Directory {
-  readonly name = "documenso";
-  readonly #pool: Pool;
-  readonly #findUser;
-  readonly #findTeam;
-  readonly #findRole;
-
-  constructor(pool: Pool, options: DocumensoDirectoryOptions = {}) {
-    const s = quoteSchema(options.schema ?? "public");
-    this.#pool = pool;
-    guardIdleErrors(pool, options.logger ?? consoleLogger);
-    this.#findUser = statement(`SELECT id, name, email, disabled FROM ${s}."User" WHERE id = $1`);
-    this.#findTeam = statement(
-      `SELECT t.id, t.name, o."ownerUserId" FROM ${s}."Team" t
-       JOIN ${s}."Organisation" o ON o.id = t."organisationId" WHERE t.id = $1`,
-    );
-    this.#findRole = statement(
-      options.roleSql ??
-        `SELECT role::text AS role FROM ${s}."TeamMember" WHERE "teamId" = $1 AND "userId" = $2`,
-    );
-  }
-
-  async findUser(userId: number): Promise<DirectoryUser | null> {
-    const { rows } = await run<DirectoryUser>(this.#pool, this.#findUser([userId]));
-    return rows[0] ?? null;
-  }
-
-  async findTeam(teamId: number): Promise<DirectoryTeam | null> {
-    const { rows } = await run<DirectoryTeam>(this.#pool, this.#findTeam([teamId]));
-    return rows[0] ?? null;
-  }
-
-  async findRole(teamId: number, userId: number): Promise<TeamRole | null> {
-    const { rows } = await run<{ role: TeamRole }>(this.#pool, this.#findRole([teamId, userId]));
-    return rows[0]?.role ?? null;
-  }
 }

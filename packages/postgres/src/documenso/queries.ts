@@ -1,0 +1,62 @@
+/**
+ * The SQL that reads Documenso's rules out of its tables, one statement per question and layout,
+ * so the store and the directory ask them the same way. Each follows what Documenso's own code does
+ * (paths in Documenso's repository, v2.17.0):
+ * - role: the highest `"TeamGroup"."teamRole"` over the organisation groups the user is in
+ *   (packages/lib/utils/teams.ts: buildTeamWhereQuery, getHighestTeamRoleInGroup);
+ * - team owner: the organisation's `"ownerUserId"`
+ *   (packages/lib/server-only/public-api/get-api-token-by-token.ts);
+ * - personal team: the team of the user's personal organisation, which sign-up creates
+ *   (packages/lib/server-only/organisation/create-organisation.ts: createPersonalOrganisation).
+ */
+import type { DocumensoLayout } from "./layout";
+
+/** ADMIN above MANAGER above MEMBER, as Documenso's TEAM_MEMBER_ROLE_HIERARCHY ranks them. */
+const rank = (column: string) => `CASE ${column} WHEN 'ADMIN' THEN 0 WHEN 'MANAGER' THEN 1 ELSE 2 END`;
+
+/**
+ * The team holding user `param`'s personal tokens, as a scalar subquery: the team of the personal
+ * organisation the user owns. With billing on, Documenso also types organisations a user creates
+ * later as PERSONAL, so the first one made (the sign-up one) is the personal organisation.
+ */
+export function personalTeamSql(s: string, param: string): string {
+  return `(SELECT pt.id FROM ${s}."Team" pt JOIN ${s}."Organisation" po ON po.id = pt."organisationId"
+    WHERE po."ownerUserId" = ${param} AND po.type = 'PERSONAL'
+    ORDER BY po."createdAt", po.id, pt."createdAt", pt.id LIMIT 1)`;
+}
+
+/** The directory's statements for a layout; `s` is the quoted schema. */
+export function directorySql(layout: DocumensoLayout, s: string) {
+  const findUser = `SELECT id, name, email, disabled FROM ${s}."User" WHERE id = $1`;
+  if (layout === "teams") {
+    return {
+      findUser,
+      findTeam: `SELECT id, name, "ownerUserId" FROM ${s}."Team" WHERE id = $1`,
+      findRole: `SELECT role::text AS role FROM ${s}."TeamMember" WHERE "teamId" = $1 AND "userId" = $2`,
+      teamsOf: `SELECT t.id, t.name, t."ownerUserId", m.role::text AS role
+        FROM ${s}."TeamMember" m JOIN ${s}."Team" t ON t.id = m."teamId"
+        WHERE m."userId" = $1 ORDER BY t.id`,
+    };
+  }
+  // A user reaches a team through every group they are in that the team is linked to: the
+  // organisation-wide groups a team inherits and the team's own ADMIN/MANAGER/MEMBER groups.
+  const groupsOf = `${s}."TeamGroup" tg
+    JOIN ${s}."OrganisationGroupMember" ogm ON ogm."groupId" = tg."organisationGroupId"
+    JOIN ${s}."OrganisationMember" om ON om.id = ogm."organisationMemberId"`;
+  return {
+    findUser,
+    findTeam: `SELECT t.id, t.name, o."ownerUserId" FROM ${s}."Team" t
+      JOIN ${s}."Organisation" o ON o.id = t."organisationId" WHERE t.id = $1`,
+    findRole: `SELECT tg."teamRole"::text AS role FROM ${groupsOf}
+      WHERE tg."teamId" = $1 AND om."userId" = $2
+      ORDER BY ${rank('tg."teamRole"')} LIMIT 1`,
+    // The personal team is left out: its tokens are the user's personal tokens (teamId null in a
+    // create or list request), so offering it as a team too would show them twice.
+    teamsOf: `SELECT DISTINCT ON (t.id) t.id, t.name, o."ownerUserId", tg."teamRole"::text AS role
+      FROM ${groupsOf}
+      JOIN ${s}."Team" t ON t.id = tg."teamId"
+      JOIN ${s}."Organisation" o ON o.id = t."organisationId"
+      WHERE om."userId" = $1 AND t.id IS DISTINCT FROM ${personalTeamSql(s, "$1")}
+      ORDER BY t.id, ${rank('tg."teamRole"')}`,
+  };
+}
