@@ -8,7 +8,7 @@ import { createTokenGate, isStoreInputFault, type TokenGate, type TokenStore } f
 import { migrate, PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
 import { Pool } from "pg";
-import { dropSchema, uniqueSchema } from "../../packages/postgres/test/documenso-fixture";
+import { dropSchema, uniqueSchema } from "../support/documenso/fixture";
 import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
 import { failureOf } from "./admin-api";
 import { type Client, HARNESSES, SESSION_HEADER } from "./harnesses";

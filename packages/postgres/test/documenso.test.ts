@@ -337,6 +337,7 @@ describeWithServices(
         operation,
         query,
         actorUserId,
+        scheme: "http",
         contentType: "application/json",
         body: value === undefined ? { kind: "absent" } : { kind: "parsed", value },
       });
