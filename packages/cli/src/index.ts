@@ -17,13 +17,6 @@ export {
   seedDemoDirectory,
 } from "./demo/setup";
 export { type OpenedGate, type OpenGateOptions, openGate } from "./open-gate";
-export {
-  defaultStoreUrl,
-  describeLocation,
-  type OpenedStore,
-  openStore,
-  parseStoreUrl,
-  type SeedableDirectory,
-  type StoreLocation,
-} from "./open-store";
+export { type OpenedStore, openStore, type SeedableDirectory } from "./open-store";
 export { buildProgram, type CliEnvironment, type CliOutcome, runCli } from "./program";
+export { defaultStoreUrl, describeLocation, parseStoreUrl, type StoreLocation } from "./store-location";

@@ -1,10 +1,9 @@
 /**
- * The `--store` URL: what it names (SQLite file, PostgreSQL schema, memory), how it is described
- * in messages (passwords masked), and opening it, creating what is missing for `serve` and
- * `migrate` or refusing a store that does not exist for every other command.
+ * Opening the store a `--store` URL names (store-location.ts reads the URL), creating what is
+ * missing for `serve` and `migrate` or refusing a store that does not exist for every other command.
  */
 import { existsSync, mkdirSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname } from "node:path";
 import {
   type Directory,
   type DirectoryTeam,
@@ -14,17 +13,12 @@ import {
   type TeamRole,
   type TokenStore,
 } from "@tokengate/core";
-import { DEFAULT_SCHEMA, migrate, PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
+import { migrate, PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
 import pg from "pg";
 import { POSTGRES_CONNECT_MS, seconds } from "./deadline";
+import { describeLocation, MissingStoreError, parseStoreUrl, type StoreLocation } from "./store-location";
 import { CommandFailure, UsageError } from "./usage-error";
-
-/** Where tokens live, as the `--store` option names it. */
-export type StoreLocation =
-  | { readonly kind: "sqlite"; readonly path: string }
-  | { readonly kind: "postgres"; readonly connectionString: string; readonly schema: string }
-  | { readonly kind: "memory" };
 
 /**
  * The directory writes the demo seeds with and the `users` and `teams` commands make: SQLite's and
@@ -58,70 +52,6 @@ export interface OpenStoreOptions {
   readonly mustExist?: boolean;
   /** Bounds each PostgreSQL query, in ms (one-shot commands); a server leaves queries unbounded. */
   readonly queryTimeoutMs?: number;
-}
-
-/**
- * The store a command was pointed at does not exist. The command line around it says how to
- * create one, since only it knows how the user runs tokengate.
- */
-export class MissingStoreError extends CommandFailure {
-  constructor(
-    readonly location: Exclude<StoreLocation, { kind: "memory" }>,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The default store: `./.tokengate/demo.db` under the directory the user ran the command from. */
-export function defaultStoreUrl(baseDir: string): string {
-  return `sqlite:${resolve(baseDir, ".tokengate", "demo.db")}`;
-}
-
-/**
- * Reads a `--store` value: `sqlite:PATH` (relative paths against `baseDir`), `postgres://…` or
- * `postgresql://…` (an optional `?schema=` picks tokengate's schema, default `tokengate`), or
- * `memory` (one process only: a revocation from another process cannot reach it).
- */
-export function parseStoreUrl(url: string, baseDir: string): StoreLocation {
-  if (url === "memory" || url === "memory:") return { kind: "memory" };
-  if (url.startsWith("sqlite:")) {
-    let path = url.slice("sqlite:".length);
-    if (path.startsWith("//")) path = path.slice(2);
-    if (path === "") throw new UsageError("--store sqlite: needs a file path, e.g. sqlite:./tokengate.db");
-    return { kind: "sqlite", path: isAbsolute(path) ? path : resolve(baseDir, path) };
-  }
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new UsageError("--store: not a valid postgres:// URL");
-    }
-    const schema = parsed.searchParams.get("schema") ?? DEFAULT_SCHEMA;
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
-      throw new UsageError(`--store: schema must be a plain SQL identifier, got ${JSON.stringify(schema)}`);
-    }
-    // node-postgres would pass an unknown query parameter on to the server as a setting.
-    parsed.searchParams.delete("schema");
-    return { kind: "postgres", connectionString: parsed.toString(), schema };
-  }
-  throw new UsageError(`--store must be sqlite:PATH, postgres://… or memory, got ${JSON.stringify(url)}`);
-}
-
-/** A store URL for messages: the PostgreSQL password is masked. */
-export function describeLocation(location: StoreLocation): string {
-  switch (location.kind) {
-    case "memory":
-      return "memory (this process only)";
-    case "sqlite":
-      return `sqlite:${location.path}`;
-    case "postgres": {
-      const url = new URL(location.connectionString);
-      if (url.password) url.password = "***";
-      return `${url.toString()} (schema ${location.schema})`;
-    }
-  }
 }
 
 /** A PostgreSQL failure in words for the operator: which server, and whether it answered at all. */

@@ -1,7 +1,8 @@
 /**
  * The `tokengate` command line (commander): `serve`, `token …`, `migrate`, and the `users` and
  * `teams` groups from commands/directory.ts. Each command's work lives in commands/*; how a
- * one-shot command opens its store and treats Redis lives in run-command.ts.
+ * one-shot command opens its store and treats Redis lives in run-command.ts. What a command needs
+ * (frameworks, drivers, Redis) is imported when it runs, so `--help` starts without loading them.
  */
 import type { Logger } from "@tokengate/core";
 import { Command, CommanderError, Option } from "commander";
@@ -20,8 +21,6 @@ import {
   storeOption,
 } from "./cli-options";
 import { addDirectoryCommands } from "./commands/directory";
-import { doctorCommand } from "./commands/doctor";
-import { startDemo } from "./commands/serve";
 import {
   type CommandOutput,
   createTokenCommand,
@@ -30,9 +29,9 @@ import {
   rotateTokenCommand,
 } from "./commands/token";
 import { COMMAND_DEADLINE_MS, POSTGRES_QUERY_MS, withinDeadline } from "./deadline";
-import { DEMO_FRAMEWORKS, type DemoFramework } from "./demo/listener";
-import { defaultStoreUrl, describeLocation, openStore } from "./open-store";
+import { DEMO_FRAMEWORKS, type DemoFramework } from "./demo/frameworks";
 import { type CommandContext, runWithGate } from "./run-command";
+import { defaultStoreUrl, describeLocation } from "./store-location";
 import { CommandFailure, UsageError } from "./usage-error";
 
 /** What the CLI reads from and writes to; tests pass their own. */
@@ -106,6 +105,7 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
     .addOption(serveStoreOption())
     .addOption(redisOption())
     .action(async (options: StoreOptions & { framework: DemoFramework; port: number; host: string }) => {
+      const { startDemo } = await import("./commands/serve");
       const running = await startDemo({
         framework: options.framework,
         host: options.host,
@@ -252,6 +252,7 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
     )
     .action(async (options: StoreOptions) => {
       await withinDeadline("tokengate migrate", COMMAND_DEADLINE_MS, async () => {
+        const { openStore } = await import("./open-store");
         const opened = await openStore(storeUrlOf(options.store), io.baseDir, {
           queryTimeoutMs: POSTGRES_QUERY_MS,
         });
@@ -277,6 +278,7 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
     )
     .addOption(storeOption())
     .action(async (options: StoreOptions & { documenso: boolean }) => {
+      const { doctorCommand } = await import("./commands/doctor");
       await doctorCommand(
         { storeUrl: storeUrlOf(options.store), documenso: options.documenso, baseDir: io.baseDir },
         io,

@@ -9,10 +9,10 @@
  * - any other command changes nothing and fails at once.
  */
 import { type Logger, TokenGateError } from "@tokengate/core";
-import { shellWord } from "./commands/serve";
 import { COMMAND_DEADLINE_MS, withinDeadline } from "./deadline";
-import { type OpenedGate, openGate } from "./open-gate";
-import { defaultStoreUrl, describeLocation, MissingStoreError } from "./open-store";
+import type { OpenedGate } from "./open-gate";
+import { shellWord } from "./shell-word";
+import { defaultStoreUrl, describeLocation, MissingStoreError } from "./store-location";
 import { CommandFailure } from "./usage-error";
 
 /** What a one-shot command needs of the CLI around it. */
@@ -46,6 +46,9 @@ export function runWithGate(
   run: (opened: OpenedGate) => Promise<void>,
 ): Promise<void> {
   return withinDeadline(`tokengate ${command}`, COMMAND_DEADLINE_MS, async () => {
+    // Loaded here, not at the top: the drivers and the cache are for the command that runs, and
+    // `tokengate --help` should not wait for them.
+    const { openGate } = await import("./open-gate");
     const opened = await openGate({
       storeUrl: options.store ?? defaultStoreUrl(context.baseDir),
       redisUrl: options.redis,

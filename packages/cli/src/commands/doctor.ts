@@ -10,7 +10,8 @@ import { randomBytes } from "node:crypto";
 import { type DocumensoReport, inspectDocumenso } from "@tokengate/postgres";
 import pg from "pg";
 import { COMMAND_DEADLINE_MS, POSTGRES_CONNECT_MS, POSTGRES_QUERY_MS, withinDeadline } from "../deadline";
-import { describeLocation, openStore, type StoreLocation } from "../open-store";
+import { openStore } from "../open-store";
+import { describeLocation, type StoreLocation } from "../store-location";
 import { CommandFailure, UsageError } from "../usage-error";
 import type { CommandOutput } from "./token";
 

@@ -13,7 +13,8 @@ import {
   seedDemoDirectory,
 } from "../demo/setup";
 import { DEMO_FAILED_ATTEMPTS, openGate } from "../open-gate";
-import { describeLocation } from "../open-store";
+import { shellWord } from "../shell-word";
+import { describeLocation } from "../store-location";
 
 export interface ServeOptions {
   readonly framework: DemoFramework;
@@ -39,13 +40,6 @@ export interface RunningDemo {
   readonly banner: string;
   /** Stops accepting, ends open connections, writes pending last-used times, closes the store. */
   close(): Promise<void>;
-}
-
-/** A URL as a shell word for the printed hints; one carrying a password is not printed. */
-export function shellWord(url: string, placeholder: string): string {
-  if (/^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(url)) return placeholder;
-  // `?` globs and `&` ends the command in sh: a URL with a query string is quoted.
-  return /^[\w:/.@=%+,-]+$/.test(url) ? url : `'${url.replace(/'/g, "'\\''")}'`;
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {

@@ -2,11 +2,11 @@ import type { RequestListener } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import type { TokenGate } from "@tokengate/core";
 import { createExpressDemo } from "./express";
+import type { DemoFramework } from "./frameworks";
 import { createHonoDemo } from "./hono";
 import { createKoaDemo } from "./koa";
 
-export const DEMO_FRAMEWORKS = ["hono", "express", "koa"] as const;
-export type DemoFramework = (typeof DEMO_FRAMEWORKS)[number];
+export { DEMO_FRAMEWORKS, type DemoFramework } from "./frameworks";
 
 /** The demo app for one framework, as a Node request listener for `http.createServer`. */
 export function createDemoListener(framework: DemoFramework, gate: TokenGate): RequestListener {
