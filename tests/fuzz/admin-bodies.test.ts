@@ -19,6 +19,7 @@ import {
   jsonNumber,
   MAX_ID,
   notAnObject,
+  PRESETS,
   runs,
   scopes,
   tokenNameText,
@@ -180,23 +181,13 @@ function validCreate(value: unknown): boolean {
   return true;
 }
 
-const PRESETS = new Set([
-  "30d",
-  "90d",
-  "180d",
-  "365d",
-  "ONE_WEEK",
-  "ONE_MONTH",
-  "THREE_MONTHS",
-  "SIX_MONTHS",
-  "ONE_YEAR",
-]);
+const PRESET_SET = new Set(PRESETS);
 
 /** null, a preset, or an ISO-8601 instant with a zone, after `after` (the frozen clock's now). */
 function validExpiry(value: unknown, after = START.getTime()): boolean {
   if (value === null) return true;
   if (typeof value !== "string") return false;
-  if (PRESETS.has(value)) return true;
+  if (PRESET_SET.has(value)) return true;
   const parts = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.exec(
     value,
   );

@@ -147,7 +147,8 @@ export function validIdText(text: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Expiry and scopes.
 
-const PRESETS = [
+/** The expiry presets as DESIGN.md lists them: the suite's own oracle, not read from the core. */
+export const PRESETS: readonly string[] = [
   "30d",
   "90d",
   "180d",
