@@ -5,8 +5,7 @@
  * handler reached without an identity would show as a 500.
  */
 import type { RequestListener } from "node:http";
-import { getRequestListener } from "@hono/node-server";
-import { createExpressDemo, createHonoDemo, createKoaDemo, seedDemoDirectory } from "@tokengate/cli";
+import { createDemoListener, DEMO_FRAMEWORKS, seedDemoDirectory } from "@tokengate/cli";
 import { createTokenGate, type TokenGate } from "@tokengate/core";
 import { openSqlite, type SqliteTokenGate } from "@tokengate/sqlite";
 import request from "supertest";
@@ -14,11 +13,11 @@ import { METHOD_VARIANTS, PATH_VARIANTS } from "./path-variants";
 
 const ALICE = "Basic " + Buffer.from("alice:alice-demo").toString("base64");
 
-const DEMOS: ReadonlyArray<{ name: string; listener(gate: TokenGate): RequestListener }> = [
-  { name: "express", listener: (gate) => createExpressDemo(gate) },
-  { name: "koa", listener: (gate) => createKoaDemo(gate).callback() },
-  { name: "hono", listener: (gate) => getRequestListener(createHonoDemo(gate).fetch) },
-];
+// Each demo exactly as `tokengate serve --framework <name>` mounts it.
+const DEMOS = DEMO_FRAMEWORKS.map((name) => ({
+  name,
+  listener: (gate: TokenGate): RequestListener => createDemoListener(name, gate),
+}));
 
 describe.each(DEMOS)("the $name demo app", ({ listener }) => {
   let sqlite: SqliteTokenGate;

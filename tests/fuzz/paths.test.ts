@@ -8,8 +8,7 @@
  * answers 2xx without a live token; no token or digest in any answer.
  */
 import type { RequestListener } from "node:http";
-import { getRequestListener } from "@hono/node-server";
-import { createExpressDemo, createHonoDemo, createKoaDemo, seedDemoDirectory } from "@tokengate/cli";
+import { createDemoListener, DEMO_FRAMEWORKS, seedDemoDirectory } from "@tokengate/cli";
 import { createTokenGate, matchAdminRoute, type TokenGate } from "@tokengate/core";
 import { openSqlite, type SqliteTokenGate } from "@tokengate/sqlite";
 import fc from "fast-check";
@@ -161,11 +160,11 @@ describe.each(HARNESSES)("through $name", (harness) => {
   });
 });
 
-const DEMOS: ReadonlyArray<{ name: string; listener(gate: TokenGate): RequestListener }> = [
-  { name: "express", listener: (gate) => createExpressDemo(gate) },
-  { name: "koa", listener: (gate) => createKoaDemo(gate).callback() },
-  { name: "hono", listener: (gate) => getRequestListener(createHonoDemo(gate).fetch) },
-];
+// Each demo exactly as `tokengate serve --framework <name>` mounts it.
+const DEMOS = DEMO_FRAMEWORKS.map((name) => ({
+  name,
+  listener: (gate: TokenGate): RequestListener => createDemoListener(name, gate),
+}));
 
 describe.each(DEMOS)("the $name demo app", ({ listener }) => {
   let sqlite: SqliteTokenGate;
