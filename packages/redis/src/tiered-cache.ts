@@ -469,6 +469,9 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
     if (this.#recovering) return this.#recovering;
     const redis = this.#redis;
     if (!redis || this.#closed || !this.#transport.connected) return Promise.resolve();
+    // The subscriber may come up before the commands connection: a PING now would fail (fail-fast
+    // connections queue nothing) and log a false outage. That connection's "ready" starts this again.
+    if (redis.status !== "ready") return Promise.resolve();
     this.#recovering = (async () => {
       try {
         if (this.#redisSuspect) {

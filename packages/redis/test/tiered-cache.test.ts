@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type AddressInfo, connect, createServer } from "node:net";
 import { silentLogger } from "@tokengate/core";
 import Redis from "ioredis";
 import { describeWithServices, itWithServices, redisUrl } from "../../../tests/support/services";
@@ -38,6 +39,49 @@ describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
 
   afterAll(async () => {
     await admin.quit();
+  });
+
+  itWithServices("starts quietly when its subscriber is up before its commands connection", async () => {
+    const { source } = await sharedStore();
+    const lines: string[] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (m: string) => lines.push(m),
+      error: (m: string) => lines.push(m),
+    };
+    // The commands connection goes through a proxy that accepts at once but passes bytes on only
+    // after 300 ms, so the subscriber is ready while the commands connection is still handshaking.
+    const target = new URL(redisUrl);
+    const proxy = createServer((socket) => {
+      socket.pause();
+      setTimeout(() => {
+        const upstream = connect(Number(target.port || 6379), target.hostname);
+        socket.pipe(upstream).pipe(socket);
+        socket.on("close", () => upstream.destroy());
+        socket.resume();
+      }, 300);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const proxyPort = (proxy.address() as AddressInfo).port;
+    try {
+      const client = new Redis(redisUrl, { lazyConnect: true });
+      clients.push(client);
+      let commands: Redis | undefined;
+      const duplicate = client.duplicate.bind(client);
+      client.duplicate = (override) => {
+        if (commands) return duplicate(override);
+        commands = duplicate({ ...override, host: "127.0.0.1", port: proxyPort });
+        return commands;
+      };
+      const cache = tieredCache({ redis: client, prefix, logger })(new ControlledSource(source));
+      caches.push(cache);
+      await cache.whenHealthy();
+      // Nothing was ever down: no "unavailable", no "recovered" for an operator to wonder about.
+      expect(lines).toEqual([]);
+      await cache.close();
+    } finally {
+      proxy.close();
+    }
   });
 
   itWithServices("a revocation through instance A is refused by instance B at once", async () => {
