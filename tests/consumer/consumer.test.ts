@@ -19,6 +19,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import {
   type Framework,
   prepareApp,
@@ -245,7 +246,7 @@ describe("tokengate installed with npm from a registry, run with plain node", ()
       const tarball = tarballs.get(name)!;
       // Plain text, whatever the terminal or CI=true would make them print.
       const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
-      const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "").trim();
+      const plain = (text: string) => stripVTControlCharacters(text).trim();
       const publint = await runCommand(BIN("publint"), ["run", tarball, "--strict"], { cwd: work, env });
       expect({ code: publint.code, output: plain(publint.stdout).split("\n").at(-1) }).toEqual({
         code: 0,
