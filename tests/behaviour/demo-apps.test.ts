@@ -5,36 +5,22 @@
  * handler reached without an identity would show as a 500.
  */
 import type { RequestListener } from "node:http";
-import { createDemoListener, DEMO_FRAMEWORKS, seedDemoDirectory } from "@tokengate/cli";
-import { createTokenGate, type TokenGate } from "@tokengate/core";
-import { openSqlite, type SqliteTokenGate } from "@tokengate/sqlite";
 import request from "supertest";
+import { DEMOS, type DemoApp, openDemoApp } from "./demo-app";
 import { METHOD_VARIANTS, PATH_VARIANTS } from "./path-variants";
 
 const ALICE = "Basic " + Buffer.from("alice:alice-demo").toString("base64");
 
-// Each demo exactly as `tokengate serve --framework <name>` mounts it.
-const DEMOS = DEMO_FRAMEWORKS.map((name) => ({
-  name,
-  listener: (gate: TokenGate): RequestListener => createDemoListener(name, gate),
-}));
-
-describe.each(DEMOS)("the $name demo app", ({ listener }) => {
-  let sqlite: SqliteTokenGate;
-  let gate: TokenGate;
+describe.each(DEMOS)("the $name demo app", ({ name }) => {
+  let demo: DemoApp;
   let app: RequestListener;
 
   beforeEach(async () => {
-    sqlite = openSqlite(":memory:");
-    await seedDemoDirectory(sqlite.directory);
-    gate = createTokenGate({ store: sqlite.store, directory: sqlite.directory, usageFlushIntervalMs: false });
-    app = listener(gate);
+    demo = await openDemoApp(name);
+    app = demo.app;
   });
 
-  afterEach(async () => {
-    await gate.close();
-    sqlite.close();
-  });
+  afterEach(() => demo.close());
 
   /** Sends any method through supertest, which keeps the path exactly as written. */
   const send = (method: string, path: string, authorization?: string) => {
@@ -58,7 +44,7 @@ describe.each(DEMOS)("the $name demo app", ({ listener }) => {
   });
 
   it("with a token, every variant that reaches the handler answers as the token's user", async () => {
-    const created = await gate.service.create({ kind: "user", userId: 1 }, { tokenName: "demo paths" });
+    const created = await demo.gate.service.create({ kind: "user", userId: 1 }, { tokenName: "demo paths" });
     if (!created.ok) throw created.error;
     const bearer = `Bearer ${created.value.token}`;
     for (const path of PATH_VARIANTS) {

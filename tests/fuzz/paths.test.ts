@@ -8,11 +8,10 @@
  * answers 2xx without a live token; no token or digest in any answer.
  */
 import type { RequestListener } from "node:http";
-import { createDemoListener, DEMO_FRAMEWORKS, seedDemoDirectory } from "@tokengate/cli";
-import { createTokenGate, matchAdminRoute, type TokenGate } from "@tokengate/core";
-import { openSqlite, type SqliteTokenGate } from "@tokengate/sqlite";
+import { matchAdminRoute } from "@tokengate/core";
 import fc from "fast-check";
 import request from "supertest";
+import { DEMOS, type DemoApp, openDemoApp } from "../behaviour/demo-app";
 import { type Client, HARNESSES, MOUNTED_RUNS, SESSION_HEADER } from "../behaviour/harnesses";
 import { METHOD_VARIANTS } from "../behaviour/path-variants";
 import { createWorld, expectNoSecretLeaks, mintToken, USERS, type World } from "../behaviour/world";
@@ -160,32 +159,20 @@ describe.each(HARNESSES)("through $name", (harness) => {
   });
 });
 
-// Each demo exactly as `tokengate serve --framework <name>` mounts it.
-const DEMOS = DEMO_FRAMEWORKS.map((name) => ({
-  name,
-  listener: (gate: TokenGate): RequestListener => createDemoListener(name, gate),
-}));
-
-describe.each(DEMOS)("the $name demo app", ({ listener }) => {
-  let sqlite: SqliteTokenGate;
-  let gate: TokenGate;
+describe.each(DEMOS)("the $name demo app", ({ name }) => {
+  let demo: DemoApp;
   let app: RequestListener;
   let live: string;
 
   beforeAll(async () => {
-    sqlite = openSqlite(":memory:");
-    await seedDemoDirectory(sqlite.directory);
-    gate = createTokenGate({ store: sqlite.store, directory: sqlite.directory, usageFlushIntervalMs: false });
-    const created = await gate.service.create({ kind: "user", userId: 1 }, { tokenName: "fuzz demo" });
+    demo = await openDemoApp(name);
+    app = demo.app;
+    const created = await demo.gate.service.create({ kind: "user", userId: 1 }, { tokenName: "fuzz demo" });
     if (!created.ok) throw created.error;
     live = created.value.token;
-    app = listener(gate);
   });
 
-  afterAll(async () => {
-    await gate.close();
-    sqlite.close();
-  });
+  afterAll(() => demo.close());
 
   it("never answers 5xx (its handlers read req.auth!), and never 2xx under /api without a token", async () => {
     const texts: string[] = [];
