@@ -171,3 +171,63 @@ export const ErrorResponseSchema = z.object({
   issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   scope: z.string().optional(),
 });
+
+/**
+ * The token security log (issue 14): one entry per lifecycle event. The admin router lists them at
+ * `GET <mount>/events`, the token page shows a token's history from them, and `onEvent` receives
+ * each one as it is written. No entry ever holds a token or its digest.
+ */
+export const SECURITY_EVENT_TYPES = [
+  "created",
+  "rotated",
+  "revoked",
+  "expired_on_use",
+  "refused_disabled_owner",
+  "rate_limited",
+] as const;
+export const SecurityEventTypeSchema = z.enum(SECURITY_EVENT_TYPES);
+export type SecurityEventType = z.infer<typeof SecurityEventTypeSchema>;
+
+export const SecurityEventSchema = z.object({
+  id: z.number().int(),
+  type: SecurityEventTypeSchema,
+  at: z.iso.datetime().meta({ description: "When it happened (UTC)" }),
+  actorUserId: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: "The user who acted: the admin caller, or the token's user on a verify" }),
+  tokenId: z.number().int().nullable(),
+  tokenName: z.string().nullable(),
+  teamId: z.number().int().nullable(),
+  clientAddress: z.string().nullable().meta({ description: "After trustedProxies" }),
+  userAgent: z.string().nullable(),
+  count: z
+    .number()
+    .int()
+    .min(1)
+    .meta({ description: "1, or how many refusals an aggregated rate_limited entry stands for" }),
+});
+export type SecurityEvent = z.infer<typeof SecurityEventSchema>;
+
+/** Newest first. `cursor` is the `nextCursor` of the previous page. */
+export const ListSecurityEventsQuerySchema = z.strictObject({
+  teamId: idText("teamId").optional(),
+  tokenId: idText("tokenId").optional(),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "cursor must be the nextCursor of a previous page")
+    .optional(),
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/, "limit must be an integer from 1 to 100")
+    .transform(Number)
+    .refine((n) => n <= 100, "limit must be an integer from 1 to 100")
+    .optional(),
+});
+
+export const ListSecurityEventsResponseSchema = z.object({
+  events: z.array(SecurityEventSchema),
+  nextCursor: z.string().nullable(),
+});
+export type ListSecurityEventsResponse = z.infer<typeof ListSecurityEventsResponseSchema>;
