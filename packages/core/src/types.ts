@@ -46,8 +46,37 @@ export interface TokenStore {
   markReplaced(id: number, replacedById: number, expiresAt: Date | null): Promise<void>;
   /** Writes a batch of last-used times; an entry for a deleted token is ignored. */
   touchLastUsed(entries: ReadonlyArray<{ readonly id: number; readonly at: Date }>): Promise<void>;
+  /**
+   * Optional: a reader that fetches everything a lookup needs about a digest in one round trip (the
+   * token, its creator, its team, the team's owner and both their roles), offered only for a
+   * `directory` whose tables this store can join: the one its package opens over the same database.
+   * For any other directory it returns null. `storeLookup` prefers the reader and still makes every
+   * decision itself (see `credentialFromRows`), so both paths give the same answer.
+   */
+  credentialReader?(directory: Directory): CredentialReader | null;
   close?(): Promise<void>;
 }
+
+/**
+ * The rows behind one digest, as read by one joined statement. Each field is what the token's ids
+ * point at, with no rule applied: which user the token acts as is decided in core.
+ */
+export interface CredentialRows {
+  readonly token: TokenRecord;
+  /** The user `token.userId` names: null when it is null or names nobody. */
+  readonly creator: DirectoryUser | null;
+  /** The team `token.teamId` names: null for a personal token or a team that is gone. */
+  readonly team: DirectoryTeam | null;
+  /** The user `team.ownerUserId` names. */
+  readonly owner: DirectoryUser | null;
+  /** The creator's role in the team (null: not a member, or no team). */
+  readonly creatorRole: TeamRole | null;
+  /** The owner's role in the team (null: not a member, or no team). */
+  readonly ownerRole: TeamRole | null;
+}
+
+/** Reads a digest's `CredentialRows` in one round trip; null when no token has that digest. */
+export type CredentialReader = (digest: string) => Promise<CredentialRows | null>;
 
 export type TeamRole = "ADMIN" | "MANAGER" | "MEMBER";
 

@@ -11,6 +11,12 @@ import { guardIdleErrors, quoteSchema, run, statement } from "./sql";
 import type { PostgresStoreOptions } from "./token-store";
 
 /**
+ * The pool and quoted schema each directory reads, so a `PostgresTokenStore` over the same tables
+ * can join them (`PostgresTokenStore.credentialReader`). Not exported from the package.
+ */
+export const directoryTables = new WeakMap<PostgresDirectory, { pool: Pool; schema: string }>();
+
+/**
  * A `Directory` in tokengate's own PostgreSQL tables (`users`, `teams`, `memberships`; see
  * `migrate`), for applications without a user system of their own. Its writes mirror core's
  * `MemoryDirectory` but return promises.
@@ -35,6 +41,7 @@ export class PostgresDirectory implements Directory {
   constructor(pool: Pool, options: PostgresStoreOptions = {}) {
     const s = quoteSchema(options.schema ?? DEFAULT_SCHEMA);
     this.#pool = pool;
+    directoryTables.set(this, { pool, schema: s });
     guardIdleErrors(pool, options.logger ?? consoleLogger);
     this.#findUser = statement(`SELECT id, name, email, disabled FROM ${s}.users WHERE id = $1`);
     this.#findTeam = statement(`SELECT id, name, owner_user_id FROM ${s}.teams WHERE id = $1`);

@@ -1,11 +1,15 @@
 import {
+  type CredentialReader,
   consoleLogger,
+  type Directory,
   type Logger,
   type NewTokenRecord,
+  type TeamRole,
   type TokenRecord,
   type TokenStore,
 } from "@tokengate/core";
 import type { Pool } from "pg";
+import { directoryTables, PostgresDirectory } from "./directory";
 import { DEFAULT_SCHEMA, type PostgresSchemaOptions } from "./migrate";
 import {
   constraintViolation,
@@ -52,6 +56,64 @@ function toRecord(row: TokenRow): TokenRecord {
   };
 }
 
+/** One row of the joined lookup: the token's columns, then the rows its ids point at. */
+interface CredentialRow extends TokenRow {
+  c_id: number | null;
+  c_name: string | null;
+  c_email: string | null;
+  c_disabled: boolean;
+  tm_id: number | null;
+  tm_name: string | null;
+  tm_owner_user_id: number;
+  o_id: number | null;
+  o_name: string | null;
+  o_email: string | null;
+  o_disabled: boolean;
+  c_role: TeamRole | null;
+  o_role: TeamRole | null;
+}
+
+/**
+ * Everything a lookup needs about a digest, in one statement: the token, its creator, its team,
+ * the team's owner, and the creator's and the owner's memberships. Each join follows an id the
+ * token or the team holds (all primary keys); which of them the token acts as is decided in core.
+ */
+function credentialSql(s: string): string {
+  return `SELECT ${COLUMNS.split(", ")
+    .map((c) => `t.${c}`)
+    .join(", ")},
+  c.id AS c_id, c.name AS c_name, c.email AS c_email, c.disabled AS c_disabled,
+  tm.id AS tm_id, tm.name AS tm_name, tm.owner_user_id AS tm_owner_user_id,
+  o.id AS o_id, o.name AS o_name, o.email AS o_email, o.disabled AS o_disabled,
+  cm.role AS c_role, om.role AS o_role
+FROM ${s}.tokens t
+LEFT JOIN ${s}.users c ON c.id = t.user_id
+LEFT JOIN ${s}.teams tm ON tm.id = t.team_id
+LEFT JOIN ${s}.users o ON o.id = tm.owner_user_id
+LEFT JOIN ${s}.memberships cm ON cm.team_id = tm.id AND cm.user_id = t.user_id
+LEFT JOIN ${s}.memberships om ON om.team_id = tm.id AND om.user_id = tm.owner_user_id
+WHERE t.digest = $1`;
+}
+
+function toCredentialRows(row: CredentialRow) {
+  const team =
+    row.tm_id === null ? null : { id: row.tm_id, name: row.tm_name, ownerUserId: row.tm_owner_user_id };
+  return {
+    token: toRecord(row),
+    creator:
+      row.c_id === null
+        ? null
+        : { id: row.c_id, name: row.c_name, email: row.c_email, disabled: row.c_disabled },
+    team,
+    owner:
+      row.o_id === null
+        ? null
+        : { id: row.o_id, name: row.o_name, email: row.o_email, disabled: row.o_disabled },
+    creatorRole: row.c_role,
+    ownerRole: row.o_role,
+  };
+}
+
 export interface PostgresStoreOptions extends PostgresSchemaOptions {
   /** Where a dying idle connection is reported when the pool has no `error` listener. */
   readonly logger?: Logger;
@@ -72,6 +134,7 @@ export interface PostgresStoreOptions extends PostgresSchemaOptions {
 export class PostgresTokenStore implements TokenStore {
   readonly name = "postgres";
   readonly #pool: Pool;
+  readonly #schema: string;
   readonly #byDigest;
   readonly #byId;
   readonly #insert;
@@ -82,8 +145,10 @@ export class PostgresTokenStore implements TokenStore {
   readonly #touch;
 
   constructor(pool: Pool, options: PostgresStoreOptions = {}) {
-    const t = `${quoteSchema(options.schema ?? DEFAULT_SCHEMA)}.tokens`;
+    const s = quoteSchema(options.schema ?? DEFAULT_SCHEMA);
+    const t = `${s}.tokens`;
     this.#pool = pool;
+    this.#schema = s;
     guardIdleErrors(pool, options.logger ?? consoleLogger);
     this.#byDigest = statement(`SELECT ${COLUMNS} FROM ${t} WHERE digest = $1`);
     this.#byId = statement(`SELECT ${COLUMNS} FROM ${t} WHERE id = $1`);
@@ -106,6 +171,25 @@ export class PostgresTokenStore implements TokenStore {
        FROM unnest($1::integer[], $2::timestamptz[]) AS v(id, at)
        WHERE t.id = v.id AND (t.last_used_at IS NULL OR t.last_used_at < v.at)`,
     );
+  }
+
+  /**
+   * For a `PostgresDirectory` over this store's pool and schema, a reader that resolves a digest
+   * with one named statement, one round trip (see `credentialSql`); null for any other directory,
+   * or for a subclass of either class, whose methods may read differently and are then called one
+   * by one.
+   */
+  credentialReader(directory: Directory): CredentialReader | null {
+    if (Object.getPrototypeOf(this) !== PostgresTokenStore.prototype) return null;
+    if (Object.getPrototypeOf(directory) !== PostgresDirectory.prototype) return null;
+    const tables = directoryTables.get(directory as PostgresDirectory);
+    if (tables?.pool !== this.#pool || tables.schema !== this.#schema) return null;
+    const query = statement(credentialSql(this.#schema));
+    const pool = this.#pool;
+    return async function readCredential(digest) {
+      const { rows } = await run<CredentialRow>(pool, query([digest]));
+      return rows[0] ? toCredentialRows(rows[0]) : null;
+    };
   }
 
   async findByDigest(digest: string): Promise<TokenRecord | null> {

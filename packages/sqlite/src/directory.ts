@@ -2,18 +2,37 @@ import type { Directory, DirectoryTeam, DirectoryUser, TeamRole } from "@tokenga
 import type { Database, Statement } from "better-sqlite3";
 import { migrateSqlite } from "./schema";
 
-interface UserRow {
+export interface UserRow {
   id: number;
   name: string | null;
   email: string | null;
   disabled: number;
 }
 
-interface TeamRow {
+export interface TeamRow {
   id: number;
   name: string | null;
   owner_user_id: number;
 }
+
+export const toUser = (row: UserRow): DirectoryUser => ({
+  id: row.id,
+  name: row.name,
+  email: row.email,
+  disabled: row.disabled !== 0,
+});
+
+export const toTeam = (row: TeamRow): DirectoryTeam => ({
+  id: row.id,
+  name: row.name,
+  ownerUserId: row.owner_user_id,
+});
+
+/**
+ * The connection each directory reads, so a `SqliteTokenStore` over the same connection can join
+ * its tables (`SqliteTokenStore.credentialReader`). Not exported from the package.
+ */
+export const directoryDatabase = new WeakMap<SqliteDirectory, Database>();
 
 /**
  * A `Directory` in the same SQLite database as the tokens (tables `users`, `teams`,
@@ -40,6 +59,7 @@ export class SqliteDirectory implements Directory {
 
   constructor(db: Database) {
     migrateSqlite(db);
+    directoryDatabase.set(this, db);
     this.#findUser = db.prepare("SELECT id, name, email, disabled FROM users WHERE id = ?");
     this.#findTeam = db.prepare("SELECT id, name, owner_user_id FROM teams WHERE id = ?");
     this.#findRole = db.prepare("SELECT role FROM memberships WHERE team_id = ? AND user_id = ?");
@@ -65,12 +85,12 @@ export class SqliteDirectory implements Directory {
 
   async findUser(userId: number): Promise<DirectoryUser | null> {
     const row = this.#findUser.get(userId);
-    return row ? { id: row.id, name: row.name, email: row.email, disabled: row.disabled !== 0 } : null;
+    return row ? toUser(row) : null;
   }
 
   async findTeam(teamId: number): Promise<DirectoryTeam | null> {
     const row = this.#findTeam.get(teamId);
-    return row ? { id: row.id, name: row.name, ownerUserId: row.owner_user_id } : null;
+    return row ? toTeam(row) : null;
   }
 
   async findRole(teamId: number, userId: number): Promise<TeamRole | null> {
@@ -79,10 +99,7 @@ export class SqliteDirectory implements Directory {
 
   /** The teams the user belongs to, with the role in each (the token page's team picker). */
   async listTeamsOf(userId: number): Promise<Array<{ team: DirectoryTeam; role: TeamRole }>> {
-    return this.#teamsOf.all(userId).map((row) => ({
-      team: { id: row.id, name: row.name, ownerUserId: row.owner_user_id },
-      role: row.role,
-    }));
+    return this.#teamsOf.all(userId).map((row) => ({ team: toTeam(row), role: row.role }));
   }
 
   /** Creates the user or replaces its fields. */

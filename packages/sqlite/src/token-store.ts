@@ -1,10 +1,14 @@
 import {
+  type CredentialReader,
+  type Directory,
   DuplicateDigestError,
   type NewTokenRecord,
+  type TeamRole,
   type TokenRecord,
   type TokenStore,
 } from "@tokengate/core";
 import type { Database, Statement } from "better-sqlite3";
+import { directoryDatabase, SqliteDirectory, toTeam, toUser } from "./directory";
 import { migrateSqlite } from "./schema";
 
 interface TokenRow {
@@ -42,6 +46,43 @@ function toRecord(row: TokenRow): TokenRecord {
   };
 }
 
+/** One row of the joined lookup: the token's columns, then the rows its ids point at. */
+interface CredentialRow extends TokenRow {
+  c_id: number | null;
+  c_name: string | null;
+  c_email: string | null;
+  c_disabled: number;
+  tm_id: number | null;
+  tm_name: string | null;
+  tm_owner_user_id: number;
+  o_id: number | null;
+  o_name: string | null;
+  o_email: string | null;
+  o_disabled: number;
+  c_role: TeamRole | null;
+  o_role: TeamRole | null;
+}
+
+/**
+ * Everything a lookup needs about a digest, in one statement: the token, its creator, its team,
+ * the team's owner, and the creator's and the owner's memberships. Each join follows an id the
+ * token or the team holds; which of them the token acts as is decided in core.
+ */
+const CREDENTIAL_SQL = `SELECT ${COLUMNS.split(", ")
+  .map((c) => `t.${c}`)
+  .join(", ")},
+  c.id AS c_id, c.name AS c_name, c.email AS c_email, c.disabled AS c_disabled,
+  tm.id AS tm_id, tm.name AS tm_name, tm.owner_user_id AS tm_owner_user_id,
+  o.id AS o_id, o.name AS o_name, o.email AS o_email, o.disabled AS o_disabled,
+  cm.role AS c_role, om.role AS o_role
+FROM tokens t
+LEFT JOIN users c ON c.id = t.user_id
+LEFT JOIN teams tm ON tm.id = t.team_id
+LEFT JOIN users o ON o.id = tm.owner_user_id
+LEFT JOIN memberships cm ON cm.team_id = tm.id AND cm.user_id = t.user_id
+LEFT JOIN memberships om ON om.team_id = tm.id AND om.user_id = tm.owner_user_id
+WHERE t.digest = ?`;
+
 export interface SqliteTokenStoreOptions {
   /** Close the database when the store is closed (set by `openSqlite`, which owns it). */
   readonly closeDatabase?: boolean;
@@ -70,6 +111,7 @@ export class SqliteTokenStore implements TokenStore {
   readonly #markReplaced: Statement<[number, number | null, number]>;
   readonly #touch: Statement<[number, number, number]>;
   readonly #touchBatch: (entries: ReadonlyArray<{ readonly id: number; readonly at: Date }>) => void;
+  #credentialReader: CredentialReader | undefined;
 
   constructor(db: Database, options: SqliteTokenStoreOptions = {}) {
     migrateSqlite(db);
@@ -156,6 +198,43 @@ export class SqliteTokenStore implements TokenStore {
 
   async touchLastUsed(entries: ReadonlyArray<{ readonly id: number; readonly at: Date }>): Promise<void> {
     if (entries.length > 0) this.#touchBatch(entries);
+  }
+
+  /**
+   * For a `SqliteDirectory` on this store's connection, a reader that resolves a digest with one
+   * prepared statement (see `CREDENTIAL_SQL`); null for any other directory, or for a subclass of
+   * either class, whose methods may read differently and are then called one by one.
+   */
+  credentialReader(directory: Directory): CredentialReader | null {
+    if (Object.getPrototypeOf(this) !== SqliteTokenStore.prototype) return null;
+    if (Object.getPrototypeOf(directory) !== SqliteDirectory.prototype) return null;
+    if (directoryDatabase.get(directory as SqliteDirectory) !== this.#db) return null;
+    if (!this.#credentialReader) {
+      const statement: Statement<[string], CredentialRow> = this.#db.prepare(CREDENTIAL_SQL);
+      this.#credentialReader = async (digest) => {
+        const row = statement.get(digest);
+        if (!row) return null;
+        const team =
+          row.tm_id === null
+            ? null
+            : toTeam({ id: row.tm_id, name: row.tm_name, owner_user_id: row.tm_owner_user_id });
+        return {
+          token: toRecord(row),
+          creator:
+            row.c_id === null
+              ? null
+              : toUser({ id: row.c_id, name: row.c_name, email: row.c_email, disabled: row.c_disabled }),
+          team,
+          owner:
+            row.o_id === null
+              ? null
+              : toUser({ id: row.o_id, name: row.o_name, email: row.o_email, disabled: row.o_disabled }),
+          creatorRole: row.c_role,
+          ownerRole: row.o_role,
+        };
+      };
+    }
+    return this.#credentialReader;
   }
 
   /** Closes the database if this store owns it (see `openSqlite`); otherwise does nothing. */

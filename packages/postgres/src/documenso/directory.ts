@@ -26,6 +26,15 @@ export const DOCUMENSO_TEAM_TOKEN_ROLES: Readonly<Record<DocumensoLayout, readon
   teams: ["ADMIN"],
 };
 
+/**
+ * The pool, quoted schema and layout each directory reads, so a `DocumensoTokenStore` over the same
+ * tables can join them (`DocumensoTokenStore.credentialReader`). Not exported from the package.
+ */
+export const documensoTables = new WeakMap<
+  DocumensoDirectory,
+  { pool: Pool; schema: string; layout: DocumensoLayout }
+>();
+
 interface TeamRow {
   id: number;
   name: string;
@@ -57,7 +66,9 @@ export class DocumensoDirectory implements Directory {
     this.teamTokenRoles = DOCUMENSO_TEAM_TOKEN_ROLES[this.layout];
     this.#pool = pool;
     guardIdleErrors(pool, options.logger ?? consoleLogger);
-    const sql = directorySql(this.layout, quoteSchema(options.schema ?? "public"));
+    const s = quoteSchema(options.schema ?? "public");
+    documensoTables.set(this, { pool, schema: s, layout: this.layout });
+    const sql = directorySql(this.layout, s);
     this.#findUser = statement(sql.findUser);
     this.#findTeam = statement(sql.findTeam);
     this.#findRole = statement(sql.findRole);

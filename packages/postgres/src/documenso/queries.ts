@@ -25,38 +25,81 @@ export function personalTeamSql(s: string, param: string): string {
     ORDER BY po."createdAt", po.id, pt."createdAt", pt.id LIMIT 1)`;
 }
 
+// A user reaches a team through every group they are in that the team is linked to: the
+// organisation-wide groups a team inherits and the team's own ADMIN/MANAGER/MEMBER groups.
+const groupsOf = (s: string) => `${s}."TeamGroup" tg
+    JOIN ${s}."OrganisationGroupMember" ogm ON ogm."groupId" = tg."organisationGroupId"
+    JOIN ${s}."OrganisationMember" om ON om.id = ogm."organisationMemberId"`;
+
+/**
+ * The role of user `user` in team `team` (SQL expressions: parameters, or columns of an outer
+ * query), as one `role` row at most: the directory's `findRole`, and a subquery of the joined lookup.
+ */
+function roleSql(layout: DocumensoLayout, s: string, team: string, user: string): string {
+  if (layout === "teams") {
+    return `SELECT role::text AS role FROM ${s}."TeamMember" WHERE "teamId" = ${team} AND "userId" = ${user}`;
+  }
+  return `SELECT tg."teamRole"::text AS role FROM ${groupsOf(s)}
+      WHERE tg."teamId" = ${team} AND om."userId" = ${user}
+      ORDER BY ${rank('tg."teamRole"')} LIMIT 1`;
+}
+
 /** The directory's statements for a layout; `s` is the quoted schema. */
 export function directorySql(layout: DocumensoLayout, s: string) {
   const findUser = `SELECT id, name, email, disabled FROM ${s}."User" WHERE id = $1`;
+  const findRole = roleSql(layout, s, "$1", "$2");
   if (layout === "teams") {
     return {
       findUser,
       findTeam: `SELECT id, name, "ownerUserId" FROM ${s}."Team" WHERE id = $1`,
-      findRole: `SELECT role::text AS role FROM ${s}."TeamMember" WHERE "teamId" = $1 AND "userId" = $2`,
+      findRole,
       teamsOf: `SELECT t.id, t.name, t."ownerUserId", m.role::text AS role
         FROM ${s}."TeamMember" m JOIN ${s}."Team" t ON t.id = m."teamId"
         WHERE m."userId" = $1 ORDER BY t.id`,
     };
   }
-  // A user reaches a team through every group they are in that the team is linked to: the
-  // organisation-wide groups a team inherits and the team's own ADMIN/MANAGER/MEMBER groups.
-  const groupsOf = `${s}."TeamGroup" tg
-    JOIN ${s}."OrganisationGroupMember" ogm ON ogm."groupId" = tg."organisationGroupId"
-    JOIN ${s}."OrganisationMember" om ON om.id = ogm."organisationMemberId"`;
   return {
     findUser,
     findTeam: `SELECT t.id, t.name, o."ownerUserId" FROM ${s}."Team" t
       JOIN ${s}."Organisation" o ON o.id = t."organisationId" WHERE t.id = $1`,
-    findRole: `SELECT tg."teamRole"::text AS role FROM ${groupsOf}
-      WHERE tg."teamId" = $1 AND om."userId" = $2
-      ORDER BY ${rank('tg."teamRole"')} LIMIT 1`,
+    findRole,
     // The personal team is left out: its tokens are the user's personal tokens (teamId null in a
     // create or list request), so offering it as a team too would show them twice.
     teamsOf: `SELECT DISTINCT ON (t.id) t.id, t.name, o."ownerUserId", tg."teamRole"::text AS role
-      FROM ${groupsOf}
+      FROM ${groupsOf(s)}
       JOIN ${s}."Team" t ON t.id = tg."teamId"
       JOIN ${s}."Organisation" o ON o.id = t."organisationId"
       WHERE om."userId" = $1 AND t.id IS DISTINCT FROM ${personalTeamSql(s, "$1")}
       ORDER BY t.id, ${rank('tg."teamRole"')}`,
   };
+}
+
+/**
+ * The store's joined lookup for a layout: `tokenColumns` (of `"ApiToken" t`), then the rows its ids
+ * point at, read by the same rules as the directory's statements above: the creator (`c_`), the
+ * team (`tm_`, with its owner as `findTeam` finds it), the owner (`o_`), and the creator's and the
+ * owner's roles (`roleSql`). One statement, one round trip; which user the token acts as is decided
+ * in core.
+ */
+export function credentialSql(layout: DocumensoLayout, s: string, tokenColumns: string): string {
+  // The organisation layout's team is found only with its organisation, as `findTeam` joins them.
+  const [team, owner] =
+    layout === "teams"
+      ? [`LEFT JOIN ${s}."Team" tm ON tm.id = t."teamId"`, `tm."ownerUserId"`]
+      : [
+          `LEFT JOIN (${s}."Team" tm JOIN ${s}."Organisation" org ON org.id = tm."organisationId")
+        ON tm.id = t."teamId"`,
+          `org."ownerUserId"`,
+        ];
+  return `SELECT ${tokenColumns},
+    c.id AS c_id, c.name AS c_name, c.email AS c_email, c.disabled AS c_disabled,
+    tm.id AS tm_id, tm.name AS tm_name, ${owner} AS "tm_ownerUserId",
+    o.id AS o_id, o.name AS o_name, o.email AS o_email, o.disabled AS o_disabled,
+    (${roleSql(layout, s, "tm.id", 't."userId"')}) AS c_role,
+    (${roleSql(layout, s, "tm.id", owner)}) AS o_role
+    FROM ${s}."ApiToken" t
+    LEFT JOIN ${s}."User" c ON c.id = t."userId"
+    ${team}
+    LEFT JOIN ${s}."User" o ON o.id = ${owner}
+    WHERE t.token = $1`;
 }

@@ -4,9 +4,12 @@
  * issued verifies unchanged; tokens created here are rows Documenso itself reads and lists.
  */
 import {
+  type CredentialReader,
   consoleLogger,
+  type Directory,
   type NewTokenRecord,
   StoreConstraintError,
+  type TeamRole,
   type TokenRecord,
   type TokenStore,
 } from "@tokengate/core";
@@ -21,8 +24,9 @@ import {
   statement,
 } from "../sql";
 import type { PostgresStoreOptions } from "../token-store";
+import { DocumensoDirectory, documensoTables } from "./directory";
 import type { DocumensoLayout } from "./layout";
-import { personalTeamSql } from "./queries";
+import { credentialSql, personalTeamSql } from "./queries";
 
 /** Options for Documenso's tables. The schema defaults to `public`, where Prisma puts them. */
 export interface DocumensoOptions extends PostgresStoreOptions {
@@ -47,8 +51,12 @@ interface ApiTokenRow {
 
 // Prisma stores DateTime in `timestamp(3)` (no zone) as UTC. node-postgres would read such a value
 // as local time, so every read converts to timestamptz at UTC and every write converts back.
-const COLUMNS = `id, name, token, algorithm::text AS algorithm, "userId", "teamId",
-  "createdAt" AT TIME ZONE 'UTC' AS "createdAt", expires AT TIME ZONE 'UTC' AS expires`;
+// `p` qualifies the columns in a join (`t.`), where "createdAt" is in every table.
+const columns = (
+  p: string,
+) => `${p}id, ${p}name, ${p}token, ${p}algorithm::text AS algorithm, ${p}"userId", ${p}"teamId",
+  ${p}"createdAt" AT TIME ZONE 'UTC' AS "createdAt", ${p}expires AT TIME ZONE 'UTC' AS expires`;
+const COLUMNS = columns("");
 
 const FIELDS = { name: "name", userId: "userId", teamId: "teamId" } as const;
 
@@ -65,6 +73,40 @@ function toRecord(row: ApiTokenRow): TokenRecord {
     lastUsedAt: null,
     scopes: [],
     replacedById: null,
+  };
+}
+
+/** One row of the joined lookup (`credentialSql`): the token's columns, then what its ids point at. */
+interface CredentialRow extends ApiTokenRow {
+  c_id: number | null;
+  c_name: string | null;
+  c_email: string | null;
+  c_disabled: boolean;
+  tm_id: number | null;
+  tm_name: string;
+  tm_ownerUserId: number;
+  o_id: number | null;
+  o_name: string | null;
+  o_email: string | null;
+  o_disabled: boolean;
+  c_role: TeamRole | null;
+  o_role: TeamRole | null;
+}
+
+function toCredentialRows(row: CredentialRow) {
+  return {
+    token: toRecord(row),
+    creator:
+      row.c_id === null
+        ? null
+        : { id: row.c_id, name: row.c_name, email: row.c_email, disabled: row.c_disabled },
+    team: row.tm_id === null ? null : { id: row.tm_id, name: row.tm_name, ownerUserId: row.tm_ownerUserId },
+    owner:
+      row.o_id === null
+        ? null
+        : { id: row.o_id, name: row.o_name, email: row.o_email, disabled: row.o_disabled },
+    creatorRole: row.c_role,
+    ownerRole: row.o_role,
   };
 }
 
@@ -94,6 +136,7 @@ export class DocumensoTokenStore implements TokenStore {
   readonly name = "documenso";
   readonly layout: DocumensoLayout;
   readonly #pool: Pool;
+  readonly #schema: string;
   readonly #byDigest;
   readonly #byId;
   readonly #insert;
@@ -107,6 +150,7 @@ export class DocumensoTokenStore implements TokenStore {
     const t = `${s}."ApiToken"`;
     this.layout = options.layout ?? "organisations";
     this.#pool = pool;
+    this.#schema = s;
     guardIdleErrors(pool, options.logger ?? consoleLogger);
     const organisations = this.layout === "organisations";
     this.#byDigest = statement(`SELECT ${COLUMNS} FROM ${t} WHERE token = $1`);
@@ -134,6 +178,27 @@ export class DocumensoTokenStore implements TokenStore {
     this.#markReplaced = statement(
       `UPDATE ${t} SET expires = $2::timestamptz AT TIME ZONE 'UTC' WHERE id = $1`,
     );
+  }
+
+  /**
+   * For a `DocumensoDirectory` over this store's pool, schema and layout, a reader that resolves a
+   * digest with one named statement, one round trip: the token, its user, its team and owner, and
+   * both roles (organisation-group roles in the `organisations` layout; see `credentialSql`). Null
+   * for any other directory, or for a subclass of either class, which is then read one by one.
+   */
+  credentialReader(directory: Directory): CredentialReader | null {
+    if (Object.getPrototypeOf(this) !== DocumensoTokenStore.prototype) return null;
+    if (Object.getPrototypeOf(directory) !== DocumensoDirectory.prototype) return null;
+    const tables = documensoTables.get(directory as DocumensoDirectory);
+    if (tables?.pool !== this.#pool || tables.schema !== this.#schema || tables.layout !== this.layout) {
+      return null;
+    }
+    const query = statement(credentialSql(this.layout, this.#schema, columns("t.")));
+    const pool = this.#pool;
+    return async function readCredential(digest) {
+      const { rows } = await run<CredentialRow>(pool, query([digest]));
+      return rows[0] ? toCredentialRows(rows[0]) : null;
+    };
   }
 
   async findByDigest(digest: string): Promise<TokenRecord | null> {
