@@ -32,7 +32,7 @@ export const toTeam = (row: TeamRow): DirectoryTeam => ({
  * The connection each directory reads, so a `SqliteTokenStore` over the same connection can join
  * its tables (`SqliteTokenStore.credentialReader`). Not exported from the package.
  */
-export const directoryDatabase = new WeakMap<SqliteDirectory, Database>();
+export const directoryDatabase: WeakMap<SqliteDirectory, Database> = new WeakMap();
 
 /**
  * A `Directory` in the same SQLite database as the tokens (tables `users`, `teams`,
