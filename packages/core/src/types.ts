@@ -69,9 +69,9 @@ export interface CredentialRows {
   readonly team: DirectoryTeam | null;
   /** The user `team.ownerUserId` names. */
   readonly owner: DirectoryUser | null;
-  /** The creator's role in the team (null: not a member, or no team). */
+  /** The creator's role in `token.teamId` (null: not a member). Read only when `team` is found. */
   readonly creatorRole: TeamRole | null;
-  /** The owner's role in the team (null: not a member, or no team). */
+  /** The owner's role in the team (null: not a member). Read only when `team` is found. */
   readonly ownerRole: TeamRole | null;
 }
 

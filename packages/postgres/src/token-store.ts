@@ -77,6 +77,8 @@ interface CredentialRow extends TokenRow {
  * Everything a lookup needs about a digest, in one statement: the token, its creator, its team,
  * the team's owner, and the creator's and the owner's memberships. Each join follows an id the
  * token or the team holds (all primary keys); which of them the token acts as is decided in core.
+ * The memberships are keyed by the token's own team id, so each is one probe of the whole primary
+ * key however large the team (keyed by the joined team's id, the planner may scan the team's rows).
  */
 function credentialSql(s: string): string {
   return `SELECT ${COLUMNS.split(", ")
@@ -90,8 +92,8 @@ FROM ${s}.tokens t
 LEFT JOIN ${s}.users c ON c.id = t.user_id
 LEFT JOIN ${s}.teams tm ON tm.id = t.team_id
 LEFT JOIN ${s}.users o ON o.id = tm.owner_user_id
-LEFT JOIN ${s}.memberships cm ON cm.team_id = tm.id AND cm.user_id = t.user_id
-LEFT JOIN ${s}.memberships om ON om.team_id = tm.id AND om.user_id = tm.owner_user_id
+LEFT JOIN ${s}.memberships cm ON cm.team_id = t.team_id AND cm.user_id = t.user_id
+LEFT JOIN ${s}.memberships om ON om.team_id = t.team_id AND om.user_id = tm.owner_user_id
 WHERE t.digest = $1`;
 }
 

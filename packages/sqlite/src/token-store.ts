@@ -66,7 +66,8 @@ interface CredentialRow extends TokenRow {
 /**
  * Everything a lookup needs about a digest, in one statement: the token, its creator, its team,
  * the team's owner, and the creator's and the owner's memberships. Each join follows an id the
- * token or the team holds; which of them the token acts as is decided in core.
+ * token or the team holds; which of them the token acts as is decided in core. The memberships are
+ * keyed by the token's own team id, so each is one primary-key probe however large the team.
  */
 const CREDENTIAL_SQL = `SELECT ${COLUMNS.split(", ")
   .map((c) => `t.${c}`)
@@ -79,8 +80,8 @@ FROM tokens t
 LEFT JOIN users c ON c.id = t.user_id
 LEFT JOIN teams tm ON tm.id = t.team_id
 LEFT JOIN users o ON o.id = tm.owner_user_id
-LEFT JOIN memberships cm ON cm.team_id = tm.id AND cm.user_id = t.user_id
-LEFT JOIN memberships om ON om.team_id = tm.id AND om.user_id = tm.owner_user_id
+LEFT JOIN memberships cm ON cm.team_id = t.team_id AND cm.user_id = t.user_id
+LEFT JOIN memberships om ON om.team_id = t.team_id AND om.user_id = tm.owner_user_id
 WHERE t.digest = ?`;
 
 export interface SqliteTokenStoreOptions {
