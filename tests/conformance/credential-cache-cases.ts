@@ -77,8 +77,12 @@ export interface CacheInstance {
 }
 
 export interface CacheWorld {
-  /** Starts one more instance (another process) on the shared store and channel, ready to serve. */
-  start(): Promise<CacheInstance>;
+  /**
+   * Starts one more instance (another process) on the shared store and channel. It resolves once
+   * the cache serves from its tiers, or at once with `{ waitUntilReady: false }` (its service may
+   * be away).
+   */
+  start(options?: { waitUntilReady?: boolean }): Promise<CacheInstance>;
   /** How many connections the caches opened are still open at the service. */
   connections?(): Promise<number>;
   /** Takes Redis or PostgreSQL away from every instance, and brings it back. */
@@ -131,8 +135,8 @@ export function credentialCacheCases(subject: CacheSubject, test: TestFn = it): 
     now = new Date(now.getTime() + ms);
   };
 
-  async function start(): Promise<CacheInstance> {
-    const instance = await world.start();
+  async function start(options?: { waitUntilReady?: boolean }): Promise<CacheInstance> {
+    const instance = await world.start(options);
     instances.push(instance);
     return instance;
   }
@@ -414,6 +418,23 @@ export function credentialCacheCases(subject: CacheSubject, test: TestFn = it): 
       }
     });
 
+    test("a load on another instance that began before a revocation does not keep it anywhere", async () => {
+      const a = await start();
+      const b = await start();
+      const { record, digest } = await issue(a);
+      b.source.hold();
+      const inFlight = b.cache.lookup(digest); // B has read the store (token present), then waits
+      await b.source.started();
+      await a.store.delete(record.id);
+      await a.cache.invalidate([digest]);
+      b.source.release();
+      await inFlight;
+      // Neither B's tiers nor a shared one kept what B's load read before the revocation.
+      await expectRefused(b, digest);
+      expect(await a.cache.lookup(digest)).toBeNull();
+      expect(await (await start()).cache.lookup(digest)).toBeNull();
+    });
+
     test("invalidateAll through one instance reaches every other instance", async () => {
       const a = await start();
       const b = await start();
@@ -441,6 +462,30 @@ export function credentialCacheCases(subject: CacheSubject, test: TestFn = it): 
   });
 
   if (!subject.service) return;
+
+  test("started while its service is away: answers from the store, invalidate rejects (503), then caches", async () => {
+    if (!world.outage) throw new Error("this world cannot take its service away");
+    await world.outage.cut();
+    const a = await start({ waitUntilReady: false });
+    const { record, digest } = await issue(a);
+    for (let i = 1; i <= 3; i++) {
+      expect((await a.cache.lookup(digest))?.token.id).toBe(record.id);
+      expect(a.source.calls).toBe(i);
+    }
+    await expect(a.cache.invalidate([digest])).rejects.toMatchObject({
+      code: "store_unavailable",
+      status: 503,
+    });
+    await world.outage.restore();
+    await eventually(async () => {
+      const calls = a.source.calls;
+      expect((await a.cache.lookup(digest))?.token.id).toBe(record.id);
+      return a.source.calls === calls;
+    }, 10_000);
+    await a.store.delete(record.id);
+    await a.cache.invalidate([digest]);
+    expect(await a.cache.lookup(digest)).toBeNull();
+  });
 
   test("while its service is away: answers from the store, never stale, and invalidate rejects (503)", async () => {
     if (!world.outage) throw new Error("this world cannot take its service away");

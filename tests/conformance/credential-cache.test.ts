@@ -45,10 +45,11 @@ function sharedMemoryStore() {
 async function tieredInstance(
   shared: ReturnType<typeof sharedMemoryStore>,
   options: TieredCacheOptions,
+  start: { waitUntilReady?: boolean } = {},
 ): Promise<CacheInstance> {
   const source = new CountingSource(shared.lookup);
   const cache = tieredCache({ logger: silentLogger, ...options })(source);
-  await cache.whenHealthy();
+  if (start.waitUntilReady !== false) await cache.whenHealthy();
   return { cache, source, store: shared.store, directory: shared.directory };
 }
 
@@ -135,7 +136,7 @@ describeWithServices(["redis-server"], "tieredCache with Redis", () => {
     const client = new Redis({ host: proxy.host, port: proxy.port, lazyConnect: true, connectionName });
     const shared = sharedMemoryStore();
     return {
-      start: () => tieredInstance(shared, build(client, prefix)),
+      start: (options) => tieredInstance(shared, build(client, prefix), options),
       async connections() {
         const list = (await admin.client("LIST")) as string;
         return list.split("\n").filter((line) => line.includes(` name=${connectionName} `)).length;
@@ -251,7 +252,7 @@ describeWithServices(["postgres"], "tieredCache, memory invalidated over Postgre
         const shared = sharedMemoryStore();
         return {
           // One pool per instance, as each process has its own.
-          start() {
+          start(options) {
             const pool = new pg.Pool({
               connectionString: viaProxy.toString(),
               application_name: appName,
@@ -260,7 +261,7 @@ describeWithServices(["postgres"], "tieredCache, memory invalidated over Postgre
             pool.on("error", () => {});
             pools.push(pool);
             const invalidation = postgresInvalidation(pool, { channel, maxReconnectDelayMs: 200 });
-            return tieredInstance(shared, { invalidation, lru, now });
+            return tieredInstance(shared, { invalidation, lru, now }, options);
           },
           async connections() {
             const { rows } = await admin.query<{ n: number }>(

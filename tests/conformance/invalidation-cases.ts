@@ -237,6 +237,28 @@ export function invalidationTransportCases(subject: TransportSubject, test: Test
     });
   }
 
+  if (delivery === "acknowledged") {
+    test("a publish still waiting for confirmations when its transport closes rejects", async () => {
+      if (!world.addSilentReceiver) throw new Error("this world cannot start a silent receiver");
+      const [a, b] = [await instance(), await instance()];
+      const stop = await world.addSilentReceiver();
+      try {
+        const message = digests(1);
+        const outcome = a.transport.publish(message).then(
+          () => "resolved",
+          () => "rejected",
+        );
+        // PUBLISH went out (B applied it); the silent receiver will never confirm.
+        await eventually(() => b.sink.covers(message));
+        await close(a.transport);
+        // Shutting down is no confirmation: resolving would let the revoker answer "revoked".
+        expect(await outcome).toBe("rejected");
+      } finally {
+        await stop();
+      }
+    });
+  }
+
   test("messages from one instance arrive in the order they were sent", async () => {
     const [a, b] = [await instance(), await instance()];
     const sent = Array.from({ length: 20 }, () => digests(1));
@@ -272,6 +294,31 @@ export function invalidationTransportCases(subject: TransportSubject, test: Test
     await close(a.transport);
     await close(b.transport);
     await eventually(async () => (await world.connections!()) === 0, 3000);
+  });
+
+  test("opened while the service is away: not connected, publish rejects, and restored once it is up", async () => {
+    if (!world.outage) throw new Error("this world cannot take its service away");
+    await world.outage.cut();
+    const transport = world.open();
+    open.push(transport);
+    const sink = new RecordingSink();
+    transport.attach(sink);
+    await expect(transport.publish(digests(1))).rejects.toThrow();
+    expect(transport.connected).toBe(false);
+    expect(sink.restorations).toBe(0);
+
+    await world.outage.restore();
+    await eventually(() => transport.connected, 10_000);
+    expect(sink.restorations).toBe(1);
+    const b = await instance();
+    const message = digests(1);
+    await eventually(() =>
+      transport.publish(message).then(
+        () => true,
+        () => false,
+      ),
+    );
+    await expectDelivered(b, message);
   });
 
   test("while the service is away: not connected, told once, and publish rejects; then back", async () => {

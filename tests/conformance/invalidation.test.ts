@@ -89,7 +89,6 @@ describeWithServices(["redis"], "redisInvalidation (Redis pub/sub with acknowled
           open: () =>
             redisInvalidation(client, {
               channel,
-              ackTimeoutMs: 300,
               redisOptions: { retryStrategy: () => 50 },
             }),
           async connections() {
