@@ -363,6 +363,28 @@ export function credentialCacheCases(subject: CacheSubject, test: TestFn = it): 
     expect((await a.cache.lookup(two.digest))?.actingUser?.disabled).toBe(true);
   });
 
+  test("a load that began before invalidateAll does not cache what it read", async () => {
+    const a = await start();
+    const { digest } = await issue(a);
+    a.source.hold();
+    const inFlight = a.cache.lookup(digest);
+    await a.source.started();
+    a.directory.setDisabled(CACHE_USER.id, true);
+    await a.cache.invalidateAll();
+    a.source.release();
+    expect((await inFlight)?.actingUser?.disabled).toBe(false);
+    expect((await a.cache.lookup(digest))?.actingUser?.disabled).toBe(true);
+    expect(await (await start()).cache.lookup(digest).then((c) => c?.actingUser?.disabled)).toBe(true);
+  });
+
+  test("closing twice resolves both times", async () => {
+    const a = await start();
+    instances.splice(instances.indexOf(a), 1);
+    await a.cache.lookup(freshDigest());
+    await a.cache.close?.();
+    await expect(a.cache.close?.()).resolves.toBeUndefined();
+  });
+
   if (subject.clockedTtl) {
     test("a credential is served from memory until its TTL on the injected clock, then reloaded", async () => {
       const a = await start();

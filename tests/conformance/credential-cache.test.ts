@@ -88,8 +88,9 @@ describe("tieredCache, memory with SQLite's data_version", () => {
         // Each instance has a connection of its own to the one file, as each process would.
         async start() {
           const opened = openSqlite(file);
+          // The first instance creates the user; later ones must not undo what earlier ones changed.
+          if (connections.length === 0) opened.directory.upsertUser(CACHE_USER);
           connections.push(opened);
-          opened.directory.upsertUser(CACHE_USER);
           const source = new CountingSource(storeLookup(opened.store, opened.directory));
           const cache = tieredCache({
             invalidation: sqliteDataVersionInvalidation(opened.dataVersion),
