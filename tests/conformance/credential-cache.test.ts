@@ -175,8 +175,7 @@ describeWithServices(["redis-server"], "tieredCache with Redis", () => {
         propagation: "acknowledged",
         clockedTtl: false,
         service: true,
-        world: (now) =>
-          redisWorld((redis, prefix) => ({ redis, prefix, lru, now, redisOptions, ackTimeoutMs: 500 })),
+        world: (now) => redisWorld((redis, prefix) => ({ redis, prefix, lru, now, redisOptions })),
       },
       itWithServices,
     );
@@ -196,7 +195,6 @@ describeWithServices(["redis-server"], "tieredCache with Redis", () => {
             lru: false,
             now,
             redisOptions,
-            ackTimeoutMs: 500,
           })),
       },
       itWithServices,
@@ -214,7 +212,6 @@ describeWithServices(["redis-server"], "tieredCache with Redis", () => {
           redisWorld((redis, prefix) => ({
             invalidation: redisInvalidation(redis, {
               channel: `${prefix}invalidate`,
-              ackTimeoutMs: 500,
               redisOptions,
             }),
             lru,
