@@ -51,7 +51,8 @@ export interface RedisInvalidationChannelOptions {
 interface PendingAck {
   received: number;
   expected: number | undefined;
-  done: () => void;
+  /** Ends the wait: `true` when every receiver confirmed, `false` when the transport closed first. */
+  done: (confirmed: boolean) => void;
 }
 
 /**
@@ -126,7 +127,7 @@ export class RedisInvalidationChannel implements InvalidationTransport {
       const pending = this.#pending.get(Number(payload));
       if (!pending) return;
       pending.received++;
-      if (pending.expected !== undefined && pending.received >= pending.expected) pending.done();
+      if (pending.expected !== undefined && pending.received >= pending.expected) pending.done(true);
       return;
     }
     if (channel !== this.#channel) return;
@@ -160,7 +161,7 @@ export class RedisInvalidationChannel implements InvalidationTransport {
     let timer: NodeJS.Timeout | undefined;
     const pending: PendingAck = { received: 0, expected: undefined, done: () => {} };
     const acknowledged = new Promise<boolean>((resolve) => {
-      pending.done = () => resolve(true);
+      pending.done = resolve;
       timer = setTimeout(() => resolve(false), this.#ackTimeoutMs);
       timer.unref();
     });
@@ -189,7 +190,8 @@ export class RedisInvalidationChannel implements InvalidationTransport {
   async close(): Promise<void> {
     this.#closed = true;
     this.#connected = false;
-    for (const pending of this.#pending.values()) pending.done();
+    // A publish still waiting is not confirmed by the shutdown: it rejects now rather than resolve.
+    for (const pending of this.#pending.values()) pending.done(false);
     await Promise.all([closeConnection(this.#subscriber), closeConnection(this.#commands)]);
   }
 }

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { type CredentialLookup, silentLogger } from "@tokengate/core";
 import Database from "better-sqlite3";
 import { sqliteDataVersionInvalidation, tieredCache } from "../src";
-import { ControlledSource } from "./credential-fixtures";
 
 describe("tieredCache over one SQLite file shared by two processes", () => {
   const dir = mkdtempSync(join(tmpdir(), "tg-data-version-"));
@@ -43,23 +42,8 @@ describe("tieredCache over one SQLite file shared by two processes", () => {
     return { writer, reader, source };
   }
 
-  it("a delete committed by the other process empties this process's LRU before the next read", async () => {
-    const { writer, reader, source } = connections();
-    const counted = new ControlledSource(source);
-    const cache = tieredCache({ invalidation: sqliteDataVersionInvalidation(reader), logger: silentLogger })(
-      counted,
-    );
-    const digest = "a".repeat(128);
-    expect((await cache.lookup(digest))?.token.id).toBe(1);
-    expect((await cache.lookup(digest))?.token.id).toBe(1);
-    expect(counted.calls).toBe(1);
-
-    writer.prepare("DELETE FROM tokens WHERE digest = ?").run(digest);
-    expect(await cache.lookup(digest)).toBeNull();
-    await cache.close();
-    writer.close();
-    reader.close();
-  });
+  // A delete committed by the other process emptying this process's LRU before its next read is a
+  // case of the CredentialCache conformance suite (tests/conformance/credential-cache.test.ts).
 
   it("with minIntervalMs the pragma is read at most that often, which bounds staleness", async () => {
     const { writer, reader, source } = connections();
