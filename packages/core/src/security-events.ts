@@ -13,6 +13,9 @@
  * most two rows per type per window per instance, however fast it is sent. Refusals with no token
  * (an unknown or malformed credential, the failure limiter's 429) are not token events and are not
  * logged here: there is no token, team or owner to file them under.
+ *
+ * Longer than most files here because buffering, aggregation, the hook and pruning share one
+ * buffer and one flush: apart, each would reach into the others' state.
  */
 import { clientAddressFrom, type TrustedProxies } from "./client-address";
 import type { Clock } from "./clock";
