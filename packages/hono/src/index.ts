@@ -82,6 +82,7 @@ export function tokengate(
         queryToken: queryTokenInput(resolved, c.req.url),
         clientAddress: address(c),
         forwardedFor: c.req.raw.headers.get("x-forwarded-for"),
+        userAgent: c.req.raw.headers.get("user-agent"),
       }),
       c.get("auth"),
     );
