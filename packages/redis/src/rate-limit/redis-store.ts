@@ -12,8 +12,9 @@ import { MemoryLimitStore } from "./memory-store";
  *
  * KEYS: one per check, then the usage hash when ARGV[3] is not "0". On a Redis Cluster they share
  * one slot (see `RedisLimitStore` for requests whose checks span two).
- * ARGV: now (ms, from the caller's clock so tests can freeze it), mode ("0" count, "1" dry run, or
- *       "R": refused by a check in another slot, so count nothing and record the refusal), the usage
+ * ARGV: now (ms, from the caller's clock so tests can freeze it), mode ("0" count, "1" dry run,
+ *       "R": refused by a check in another slot, so count nothing and record the refusal, or "U":
+ *       give back what "0" counted at the same `now`, because a check in another slot refused), the usage
  *       hash's lifetime in ms ("0": no usage), then per check: kind ("r" rate or "q" quota), limit,
  *       window ms (rate) or ms to period end (quota).
  * Reply: allowed (1/0), then per check: remaining, reset ms, wait ms.
@@ -24,6 +25,34 @@ import { MemoryLimitStore } from "./memory-store";
 export const LIMIT_SCRIPT = `
 local now = tonumber(ARGV[1])
 local refused = ARGV[2] == 'R'
+if ARGV[2] == 'U' then
+  local n = #KEYS
+  if ARGV[3] ~= '0' then n = n - 1 end
+  for i = 1, n do
+    local base = 3 + (i - 1) * 3
+    local limit, span = tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
+    local stored = redis.call('GET', KEYS[i])
+    if ARGV[base + 1] == 'r' then
+      local ms, frac = string.match(stored or '', '^(%-?%d+):(%d+)$')
+      if ms then
+        local ahead = (tonumber(ms) - now) * limit + tonumber(frac) - span
+        if ahead <= 0 then
+          redis.call('DEL', KEYS[i])
+        else
+          local whole = math.floor(ahead / limit)
+          redis.call('SET', KEYS[i], string.format('%.0f:%.0f', now + whole, ahead - whole * limit), 'KEEPTTL')
+        end
+      end
+    elseif tonumber(stored or '0') > 0 then
+      redis.call('DECR', KEYS[i])
+    end
+  end
+  if ARGV[3] ~= '0' then
+    redis.call('HINCRBY', KEYS[#KEYS], 'requests', -1)
+    redis.call('HINCRBY', KEYS[#KEYS], 'limited', 1)
+  end
+  return { 1 }
+end
 local dry = ARGV[2] == '1' or refused
 local counted = ARGV[3] ~= '0'
 local n = #KEYS
@@ -169,8 +198,10 @@ const DOWN = new Set(["reconnecting", "close", "end"]);
  * team (`{team<id>}`: the team's windows and monthly quota). A request whose checks span both is decided in steps, each atomic on its own: the
  * team's checks are looked at without counting; if they allow, the token's checks are counted (or
  * refused) in one script; then the team's are counted. No limit ever admits more than its limit.
- * When two requests race for a team's last unit, the loser is refused but has spent one unit of its
- * token's own allowance. On a single server (or Sentinel) everything stays one script.
+ * When two requests race for a team's last unit, the loser is refused and what its token's step
+ * counted is given back (a GCRA step is additive, so the give-back is exact however requests
+ * interleave); between the two steps another request of that token may see one unit fewer. On a
+ * single server (or Sentinel) everything stays one script.
  *
  * @example
  * const limits = new RedisLimitStore({ redis: new Redis(process.env.REDIS_URL), onRedisError: "fail-closed" });
@@ -292,10 +323,15 @@ export class RedisLimitStore implements LimitStore {
     }
     const counted = await this.#run(first, nowMs, "0");
     if (counted[0] !== 1) return decode(count, groups, [counted, ...looked]);
-    return decode(count, groups, [
-      counted,
-      ...(await Promise.all(rest.map((g) => this.#run(g, nowMs, "0")))),
-    ]);
+    const finals = await Promise.all(rest.map((g) => this.#run(g, nowMs, "0")));
+    if (finals.some((reply) => reply[0] !== 1)) {
+      // Another request took the last unit in between: give back what this refused one counted.
+      await Promise.all([
+        this.#run(first, nowMs, "U"),
+        ...rest.map((g, i) => (finals[i]![0] === 1 ? this.#run(g, nowMs, "U") : undefined)),
+      ]);
+    }
+    return decode(count, groups, [counted, ...finals]);
   }
 
   async usage(tokenIds: readonly number[]): Promise<Map<number, TokenUsage>> {
@@ -346,7 +382,7 @@ export class RedisLimitStore implements LimitStore {
     return this.#key(`t${tokenId}`, `usage:${tokenId}`);
   }
 
-  async #run(group: SlotGroup, nowMs: number, mode: "0" | "1" | "R"): Promise<number[]> {
+  async #run(group: SlotGroup, nowMs: number, mode: "0" | "1" | "R" | "U"): Promise<number[]> {
     if (DOWN.has(this.#redis.status)) throw new Error(`Redis connection is ${this.#redis.status}`);
     const keys = group.usageKey === undefined ? group.keys : [...group.keys, group.usageKey];
     const args = [nowMs, mode, group.usageKey === undefined ? "0" : this.#usageTtlMs, ...group.args];
