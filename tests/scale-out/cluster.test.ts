@@ -1,0 +1,120 @@
+/**
+ * Issue 16 on Redis Cluster (3 masters, 3 replicas, started by this file from the binaries on PATH):
+ * the 3-process revocation test, exact rate limits across 3 instances, and the master that owns the
+ * hot token's slot SIGKILLed under load. The scenarios are in `scenarios.ts`, shared with Sentinel.
+ */
+import { migrate, PostgresDirectory } from "@tokengate/postgres";
+import { Pool } from "pg";
+import { type AppProcess, FRAMEWORKS, killAllChildren, startApp } from "../revocation/app-fleet";
+import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
+import {
+  exactLimits,
+  failoverUnderLoad,
+  revocationTrials,
+  startLimitedApp,
+  stopLimitedApps,
+  USER_ID,
+  untilDegraded,
+} from "./scenarios";
+import { type ClusterTopology, startCluster } from "./topologies";
+
+const TOPOLOGY = "Redis Cluster";
+
+describeWithServices(
+  ["postgres", "redis-topologies"],
+  `scale-out on ${TOPOLOGY} (3 masters, 3 replicas)`,
+  () => {
+    const schema = `tg_scale_cluster_${process.pid}`;
+    const prefix = `tgc${process.pid}:`;
+    let pool: Pool | undefined;
+    let cluster: ClusterTopology | undefined;
+    let apps: AppProcess[] = [];
+
+    beforeAll(async () => {
+      pool = new Pool({ connectionString: postgresUrl, max: 2 });
+      await migrate(pool, { schema });
+      await new PostgresDirectory(pool, { schema }).upsertUser({
+        id: USER_ID,
+        name: "Ada",
+        email: "ada@example.com",
+        disabled: false,
+      });
+      cluster = await startCluster();
+      apps = await Promise.all(
+        FRAMEWORKS.map((framework) =>
+          startApp(framework, {
+            pgUrl: postgresUrl,
+            pgSchema: schema,
+            redisUrl: cluster!.url,
+            redisPrefix: prefix,
+            // Far above the load: the limiter is there to be consulted (fail-closed), not to refuse.
+            rateLimit: 10_000_000,
+          }),
+        ),
+      );
+      await untilDegraded(apps, false, 15_000);
+    }, 60_000);
+
+    afterAll(async () => {
+      const codes = await Promise.all(apps.map((app) => app.stop()));
+      await killAllChildren();
+      await cluster?.stop();
+      if (pool) {
+        await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await pool.end();
+      }
+      expect(codes).toEqual(apps.map(() => 0));
+    }, 30_000);
+
+    itWithServices(
+      "3 processes: no request sent after the DELETE's answer is accepted (12 trials)",
+      async () => {
+        await revocationTrials(TOPOLOGY, apps, 12);
+      },
+      60_000,
+    );
+
+    itWithServices(
+      "3 processes: 500 requests over a limit of 173 admit exactly 173",
+      async () => {
+        const limited = await Promise.all(
+          [0, 1, 2].map(() =>
+            startLimitedApp(cluster!.url, {
+              prefix: `${prefix}limits:`,
+              token: "api_clusterlimits0001",
+              limit: 173,
+            }),
+          ),
+        );
+        try {
+          await exactLimits(TOPOLOGY, limited, "api_clusterlimits0001", 500, 173);
+        } finally {
+          await stopLimitedApps(limited);
+        }
+      },
+      60_000,
+    );
+
+    itWithServices(
+      "SIGKILL of the master owning the hot token's slot under load: 0 revoked accepted, 0 fail-open, 0 non-503 5xx",
+      async () => {
+        const counts = await failoverUnderLoad(TOPOLOGY, apps, async (hot) => {
+          // The master holding the hot token's rate-limit state: every request of it goes there.
+          const holders = await cluster!.mastersHolding(`*${prefix}*token:${hot.id}:*`);
+          if (holders.length !== 1)
+            throw new Error(`expected one master with the hot token's limits, found ${holders.length}`);
+          const master = holders[0]!;
+          const alsoCache = (await cluster!.mastersHolding(`*${hot.digest}*`)).includes(master);
+          return {
+            description: `the master on port ${master.port} holding the hot token's rate-limit slot${alsoCache ? " and its cached credential" : ""}`,
+            kill: () => master.kill(),
+            promoted: (timeoutMs) => cluster!.untilHealthy(timeoutMs),
+          };
+        });
+        // Generous: node timeout 1.5 s, election within ~1 s, then the clients refresh their slot map.
+        expect(counts.windowMs).toBeLessThan(15_000);
+      },
+      90_000,
+    );
+  },
+);
