@@ -81,13 +81,13 @@ describeWithServices(
           [0, 1, 2].map(() =>
             startLimitedApp(group!.url, {
               prefix: `${prefix}limits:`,
-              token: "api_sentinellimits001",
+              token: "api_sentinellimit001",
               limit: 173,
             }),
           ),
         );
         try {
-          await exactLimits(TOPOLOGY, limited, "api_sentinellimits001", 500, 173);
+          await exactLimits(TOPOLOGY, limited, "api_sentinellimit001", 500, 173);
         } finally {
           await stopLimitedApps(limited);
         }
@@ -99,10 +99,16 @@ describeWithServices(
       "SIGKILL of the Sentinel master under load: 0 revoked accepted, 0 fail-open, 0 non-503 5xx",
       async () => {
         const masterPort = await group!.currentMasterPort();
-        const master = [group!.master, group!.replica].find((node) => node.port === masterPort)!;
-        const counts = await failoverUnderLoad(TOPOLOGY, apps, async () => ({
+        const [master, replica] =
+          group!.master.port === masterPort
+            ? [group!.master, group!.replica]
+            : [group!.replica, group!.master];
+        const counts = await failoverUnderLoad(TOPOLOGY, apps, 2, async ([valid, revoked]) => ({
+          valid: valid!,
+          revoked: revoked!,
           description: `the master on port ${master.port}`,
-          kill: () => master.kill(),
+          master,
+          replica,
           promoted: (timeoutMs) => group!.untilMasterIsNot(master.port, timeoutMs),
         }));
         // Generous: down-after 1 s, then the election and promotion, then the clients ask again.

@@ -39,6 +39,10 @@ export interface RedisNode {
   alive(): boolean;
   /** SIGKILL, as a crash would: the sockets close at once. Resolves once it has exited. */
   kill(): Promise<void>;
+  /** SIGSTOP: the process is frozen (its sockets stay open but nothing is read or replicated). */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
   /** The last lines it logged, for failure messages. */
   log(): string;
 }
@@ -159,6 +163,12 @@ function startNode(port: number, role: string, args: readonly string[]): Promise
       child.kill("SIGKILL");
       await exited(child);
     },
+    pause: () => {
+      child.kill("SIGSTOP");
+    },
+    resume: () => {
+      child.kill("SIGCONT");
+    },
     log: () => output,
   };
   return until(`${role} on ${port} did not answer PING`, 10_000, async () => {
@@ -211,6 +221,8 @@ export interface ClusterTopology {
   readonly nodes: readonly RedisNode[];
   /** The node serving `slot` as master now (asked of any live node). */
   masterOf(slot: number): Promise<RedisNode>;
+  /** The (first) replica of `master`, as the master reports it. */
+  replicaOf(master: RedisNode): Promise<RedisNode>;
   /** The live masters holding at least one key that matches `pattern`. */
   mastersHolding(pattern: string): Promise<RedisNode[]>;
   /** Resolves once every slot is served again (cluster_state:ok on every live node). */
@@ -309,6 +321,12 @@ export async function startCluster(): Promise<ClusterTopology> {
       if (!range) throw new Error(`slot ${slot} is not served`);
       const node = byPort.get(Number(range[2][1]));
       if (!node) throw new Error(`slot ${slot} is served by an unknown port ${range[2][1]}`);
+      return node;
+    },
+    async replicaOf(master) {
+      const port = /^slave0:.*port=(\d+)/m.exec(String(await ask(master.port, "INFO", "replication")))?.[1];
+      const node = port === undefined ? undefined : byPort.get(Number(port));
+      if (!node) throw new Error(`the master on ${master.port} reports no known replica`);
       return node;
     },
     async mastersHolding(pattern) {
