@@ -4,9 +4,9 @@
  * connection then goes on reconnecting forever, keeping the process alive. So: QUIT when ready,
  * and `disconnect()` (which also stops reconnecting) when not, or when QUIT fails.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-client";
 
-export async function closeConnection(connection: Redis): Promise<void> {
+export async function closeConnection(connection: RedisClient): Promise<void> {
   if (connection.status === "end") return;
   if (connection.status === "ready") {
     try {

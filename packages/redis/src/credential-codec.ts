@@ -6,9 +6,13 @@ import type { ResolvedCredential, TokenRecord } from "@tokengate/core";
  */
 const FORMAT = 1;
 
-/** The Redis value for a digest: a credential, or null for "no such token" (the negative entry). */
-export function encodeCredential(credential: ResolvedCredential | null): string {
-  return JSON.stringify({ v: FORMAT, c: credential });
+/**
+ * The Redis value for a digest: a credential, or null for "no such token" (the negative entry).
+ * `epoch` is the cache epoch it was loaded under (see `tieredCache`): a reader on another epoch
+ * treats it as a miss, which is how a directory change empties the Redis tier on every node at once.
+ */
+export function encodeCredential(credential: ResolvedCredential | null, epoch = ""): string {
+  return JSON.stringify(epoch ? { v: FORMAT, c: credential, e: epoch } : { v: FORMAT, c: credential });
 }
 
 const date = (value: unknown): Date | null | undefined => {
@@ -26,7 +30,7 @@ const date = (value: unknown): Date | null | undefined => {
 export function decodeCredential(
   raw: string,
   digest: string,
-): { value: ResolvedCredential | null } | undefined {
+): { value: ResolvedCredential | null; epoch: string } | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -34,9 +38,10 @@ export function decodeCredential(
     return undefined;
   }
   if (typeof parsed !== "object" || parsed === null) return undefined;
-  const { v, c } = parsed as { v?: unknown; c?: unknown };
+  const { v, c, e } = parsed as { v?: unknown; c?: unknown; e?: unknown };
   if (v !== FORMAT) return undefined;
-  if (c === null) return { value: null };
+  const epoch = typeof e === "string" ? e : "";
+  if (c === null) return { value: null, epoch };
   if (typeof c !== "object" || c === undefined) return undefined;
   const credential = c as Record<string, unknown>;
   const token = credential.token as Record<string, unknown> | null | undefined;
@@ -53,5 +58,5 @@ export function decodeCredential(
   const lastUsedAt = date(token.lastUsedAt);
   if (!createdAt || expiresAt === undefined || lastUsedAt === undefined) return undefined;
   const revived = { ...token, createdAt, expiresAt, lastUsedAt } as unknown as TokenRecord;
-  return { value: { ...(credential as unknown as ResolvedCredential), token: revived } };
+  return { value: { ...(credential as unknown as ResolvedCredential), token: revived }, epoch };
 }

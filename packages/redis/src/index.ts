@@ -1,3 +1,4 @@
+export { type ConnectRedisOptions, connectRedis } from "./connect-redis";
 export { decodeCredential, encodeCredential } from "./credential-codec";
 export {
   type DataVersionSource,
@@ -15,6 +16,7 @@ export {
   type RedisInvalidationChannelOptions,
   redisInvalidation,
 } from "./redis-channel";
+export type { RedisClient } from "./redis-client";
 export {
   type LruTierOptions,
   type TieredCacheOptions,

@@ -1,7 +1,14 @@
 /** What one instance tells the others after a revocation or a directory change. */
 export type InvalidationMessage =
   | { readonly kind: "digests"; readonly digests: readonly string[] }
-  | { readonly kind: "all" };
+  | {
+      readonly kind: "all";
+      /**
+       * The Redis tier's new epoch (set by `tieredCache`): entries written under another epoch are
+       * misses from now on. Transports that carry it pass it on; the others leave it out.
+       */
+      readonly epoch?: string;
+    };
 
 /** How a transport reports to the cache it serves. */
 export interface InvalidationSink {

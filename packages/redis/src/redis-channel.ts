@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Logger, silentLogger } from "@tokengate/core";
-import type { Redis, RedisOptions } from "ioredis";
+import type { Cluster, Redis, RedisOptions } from "ioredis";
 import { closeConnection } from "./close-connection";
 import {
   assertFirstAttach,
@@ -8,6 +8,8 @@ import {
   type InvalidationSink,
   type InvalidationTransport,
 } from "./invalidation";
+import { clientKeyPrefix, duplicateClient, isCluster, type RedisClient } from "./redis-client";
+import { ShardSubscriber } from "./shard-subscriber";
 
 /**
  * Options for the connections tokengate opens itself (duplicates of the application's client).
@@ -38,11 +40,20 @@ export function subscriberConnectionOptions(commands: Partial<RedisOptions>): Pa
 }
 
 export interface RedisInvalidationChannelOptions {
-  /** Connection for PUBLISH (not in subscriber mode). */
-  commands: Redis;
-  /** A connection of its own: SUBSCRIBE takes a connection over. */
-  subscriber: Redis;
+  /**
+   * Connection for PUBLISH (not in subscriber mode). A `Cluster` makes the channel sharded
+   * (SPUBLISH / SSUBSCRIBE): it then opens its subscriber itself, on the slot's master.
+   */
+  commands: RedisClient;
+  /** A connection of its own: SUBSCRIBE takes a connection over. Required unless `commands` is a Cluster. */
+  subscriber?: Redis;
+  /**
+   * The channel. On a Cluster it is given a hash tag when it has none, so that the acknowledgement
+   * channels share its slot.
+   */
   channel: string;
+  /** Options for the subscriber a sharded channel opens (on top of the cluster's node options). */
+  subscriberOptions?: Partial<RedisOptions>;
   /** How long `publish` waits for every subscribed instance to confirm. Default 1000 ms. */
   ackTimeoutMs?: number;
   logger?: Logger;
@@ -61,11 +72,17 @@ interface PendingAck {
  * instance that was listening has dropped the entry. An instance that does not answer within
  * `ackTimeoutMs` is logged and not waited for longer. Any other SUBSCRIBE client on the channel
  * (a `redis-cli` left open) counts as a receiver that never answers: it costs a timeout per message.
+ *
+ * On a Redis Cluster the channel is sharded (see `shard-subscriber.ts` for why): SPUBLISH's reply
+ * counts every instance subscribed on the slot's master, which is where every instance subscribes.
+ * An instance whose subscription is moving is not counted and not waited for: it has reported
+ * `lost` to its cache, which serves nothing from memory until it listens again.
  */
 export class RedisInvalidationChannel implements InvalidationTransport {
   readonly name = "redis-pubsub";
-  readonly #commands: Redis;
-  readonly #subscriber: Redis;
+  readonly #commands: RedisClient;
+  readonly #subscriber: Redis | undefined;
+  readonly #sharded: ShardSubscriber | undefined;
   readonly #channel: string;
   readonly #ackChannel: string;
   readonly #origin = randomUUID();
@@ -79,9 +96,31 @@ export class RedisInvalidationChannel implements InvalidationTransport {
 
   constructor(options: RedisInvalidationChannelOptions) {
     this.#commands = options.commands;
-    this.#subscriber = options.subscriber;
-    this.#channel = options.channel;
-    this.#ackChannel = `${options.channel}:ack:${this.#origin}`;
+    const cluster = isCluster(options.commands) ? options.commands : undefined;
+    this.#channel = cluster && !/\{[^}]+\}/.test(options.channel) ? `{${options.channel}}` : options.channel;
+    this.#ackChannel = `${this.#channel}:ack:${this.#origin}`;
+    if (cluster) {
+      if (options.subscriber) void closeConnection(options.subscriber);
+      this.#subscriber = undefined;
+      this.#sharded = new ShardSubscriber(
+        cluster,
+        [this.#channel, this.#ackChannel],
+        options.subscriberOptions ?? {},
+        {
+          ready: () => void this.#subscribed(),
+          lost: (cause) => this.#lose(cause),
+          message: (channel, payload) => this.#onMessage(channel, payload),
+        },
+      );
+    } else {
+      if (!options.subscriber) {
+        throw new TypeError(
+          "RedisInvalidationChannel: `subscriber` is required unless `commands` is a Cluster",
+        );
+      }
+      this.#subscriber = options.subscriber;
+      this.#sharded = undefined;
+    }
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 1000;
     this.#logger = options.logger ?? silentLogger;
   }
@@ -93,7 +132,11 @@ export class RedisInvalidationChannel implements InvalidationTransport {
   attach(sink: InvalidationSink): void {
     assertFirstAttach("RedisInvalidationChannel", this.#sink);
     this.#sink = sink;
-    const sub = this.#subscriber;
+    if (this.#sharded) {
+      this.#sharded.start();
+      return;
+    }
+    const sub = this.#subscriber!;
     sub.on("ready", () => void this.#subscribe());
     sub.on("close", () => this.#lose(new Error("Redis subscriber connection closed")));
     // Without a listener ioredis rethrows connection errors as unhandled; the close event reports.
@@ -105,11 +148,15 @@ export class RedisInvalidationChannel implements InvalidationTransport {
   async #subscribe(): Promise<void> {
     try {
       // Subscribed afresh on each connection (autoResubscribe is off) so we know when it holds.
-      await this.#subscriber.subscribe(this.#channel, this.#ackChannel);
+      await this.#subscriber!.subscribe(this.#channel, this.#ackChannel);
     } catch (cause) {
       this.#lose(cause);
       return;
     }
+    this.#subscribed();
+  }
+
+  #subscribed(): void {
     if (this.#connected || this.#closed) return;
     this.#connected = true;
     this.#sink?.restored();
@@ -136,16 +183,17 @@ export class RedisInvalidationChannel implements InvalidationTransport {
     } catch {
       return;
     }
-    const { o, i, k, d } = parsed;
+    const { o, i, k, d, e } = parsed as typeof parsed & { e?: unknown };
     if (typeof o !== "string" || typeof i !== "number") return;
     // Our own messages were applied before they were sent; they are only acknowledged.
     if (o !== this.#origin) {
-      if (k === "all") this.#sink?.received({ kind: "all" });
+      if (k === "all")
+        this.#sink?.received(typeof e === "string" ? { kind: "all", epoch: e } : { kind: "all" });
       else if (k === "d" && Array.isArray(d) && d.every((x) => typeof x === "string")) {
         this.#sink?.received({ kind: "digests", digests: d });
       } else return;
     }
-    this.#commands.publish(`${this.#channel}:ack:${o}`, String(i)).catch(() => {
+    this.#send(`${this.#channel}:ack:${o}`, String(i)).catch(() => {
       // The sender times out and logs; there is nothing better to do from here.
     });
   }
@@ -154,7 +202,7 @@ export class RedisInvalidationChannel implements InvalidationTransport {
     const id = ++this.#seq;
     const payload = JSON.stringify(
       message.kind === "all"
-        ? { o: this.#origin, i: id, k: "all" }
+        ? { o: this.#origin, i: id, k: "all", ...(message.epoch === undefined ? {} : { e: message.epoch }) }
         : { o: this.#origin, i: id, k: "d", d: message.digests },
     );
     let timer: NodeJS.Timeout | undefined;
@@ -167,7 +215,7 @@ export class RedisInvalidationChannel implements InvalidationTransport {
     // Registered before PUBLISH so an answer that overtakes PUBLISH's own reply is still counted.
     this.#pending.set(id, pending);
     try {
-      const receivers = await this.#commands.publish(this.#channel, payload);
+      const receivers = await this.#send(this.#channel, payload);
       pending.expected = receivers;
       if (pending.received >= receivers) return;
       if (!(await acknowledged)) {
@@ -186,11 +234,21 @@ export class RedisInvalidationChannel implements InvalidationTransport {
     }
   }
 
+  /** PUBLISH, or SPUBLISH on a cluster; both answer how many subscribers received it. */
+  #send(channel: string, payload: string): Promise<number> {
+    return this.#sharded
+      ? ((this.#commands as Cluster).spublish(channel, payload) as Promise<number>)
+      : this.#commands.publish(channel, payload);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#connected = false;
     for (const pending of this.#pending.values()) pending.done();
-    await Promise.all([closeConnection(this.#subscriber), closeConnection(this.#commands)]);
+    await Promise.all([
+      this.#sharded ? this.#sharded.close() : closeConnection(this.#subscriber!),
+      closeConnection(this.#commands),
+    ]);
   }
 }
 
@@ -199,7 +257,7 @@ export class RedisInvalidationChannel implements InvalidationTransport {
  * in-process tier but no Redis tier. `tieredCache({ redis })` builds one itself.
  */
 export function redisInvalidation(
-  redis: Redis,
+  redis: RedisClient,
   options: {
     channel?: string;
     ackTimeoutMs?: number;
@@ -209,10 +267,13 @@ export function redisInvalidation(
   } = {},
 ): RedisInvalidationChannel {
   const connection = ownConnectionOptions(options.commandTimeoutMs ?? 250, options.redisOptions);
+  const cluster = isCluster(redis);
   return new RedisInvalidationChannel({
-    commands: redis.duplicate(connection),
-    subscriber: redis.duplicate(subscriberConnectionOptions(connection)),
-    channel: options.channel ?? `${redis.options.keyPrefix ?? ""}tokengate:invalidate`,
+    commands: duplicateClient(redis, connection),
+    ...(cluster
+      ? { subscriberOptions: subscriberConnectionOptions(connection) }
+      : { subscriber: redis.duplicate(subscriberConnectionOptions(connection)) }),
+    channel: options.channel ?? `${clientKeyPrefix(redis)}tokengate:invalidate`,
     ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import {
   type CredentialCache,
   type CredentialCacheFactory,
@@ -8,12 +9,14 @@ import {
   type ResolvedCredential,
   TokenGateError,
 } from "@tokengate/core";
-import type { Redis, RedisOptions } from "ioredis";
+import type { RedisOptions } from "ioredis";
 import { LRUCache } from "lru-cache";
+import { CacheKeys } from "./cache-keys";
 import { closeConnection } from "./close-connection";
 import { decodeCredential, encodeCredential } from "./credential-codec";
 import type { InvalidationMessage, InvalidationSink, InvalidationTransport } from "./invalidation";
 import { ownConnectionOptions, RedisInvalidationChannel, subscriberConnectionOptions } from "./redis-channel";
+import { clientKeyPrefix, duplicateClient, isCluster, type RedisClient } from "./redis-client";
 
 /** The in-process tier. */
 export interface LruTierOptions {
@@ -29,9 +32,10 @@ export interface TieredCacheOptions {
   /**
    * The application's ioredis client. tokengate opens duplicates of it (one for commands, one for
    * SUBSCRIBE) with fail-fast options, and never closes or reconfigures the client itself.
-   * Leave it out to run without Redis: then `invalidation` is required.
+   * Leave it out to run without Redis: then `invalidation` is required. A `Cluster` or a
+   * Sentinel-managed client works the same way (see "Running at scale" in the README).
    */
-  redis?: Redis;
+  redis?: RedisClient;
   /** Key and channel prefix. Default: the client's `keyPrefix` followed by `tokengate:`. */
   prefix?: string;
   /** The in-process tier, or `false` for none (every lookup asks Redis). Default: on, with defaults. */
@@ -80,7 +84,8 @@ interface Flight {
 /**
  * Writes a credential to Redis only if no invalidation happened since the load read the generation:
  * a load that began before a revocation and ends after it cannot put the revoked token back.
- * KEYS[1] entry, KEYS[2] generation; ARGV[1] generation seen ("" for none), ARGV[2] value, ARGV[3] ttl.
+ * KEYS[1] entry, KEYS[2] the digest's generation (one slot: the digest's hash tag on a cluster);
+ * ARGV[1] generation seen ("" for none), ARGV[2] value, ARGV[3] ttl.
  */
 const SET_IF_GENERATION = `
 local g = redis.call('GET', KEYS[2])
@@ -89,9 +94,10 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`;
 
 const RECOVERY_RETRY_MS = 1000;
-
-/** Escapes the glob characters of a prefix for SCAN MATCH. */
-const globEscape = (s: string) => s.replace(/[\\*?[\]]/g, "\\$&");
+/** A digest's generation outlives any load that could have read it before a revocation. */
+const GENERATION_MARGIN_MS = 60_000;
+/** The epoch key outlives every entry written under it (it is set again at each directory change). */
+const EPOCH_TTL_MS = 30 * 24 * 3600 * 1000;
 
 /**
  * A read-through credential cache in tiers: an in-process LRU, then Redis shared by every instance,
@@ -167,14 +173,21 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
   readonly #source: CredentialLookup;
   readonly #c: CacheConfig;
   readonly #lru: LRUCache<string, Entry> | undefined;
-  readonly #redis: Redis | undefined;
+  readonly #redis: RedisClient | undefined;
   readonly #transport: InvalidationTransport;
-  readonly #prefix: string;
-  readonly #genKey: string;
+  readonly #keys: CacheKeys;
   readonly #flights = new Map<string, Flight>();
   readonly #log: OnceLog;
   /** Bumped by invalidateAll and by every channel outage: loads begun before must not cache. */
   #epoch = 0;
+  /**
+   * The Redis tier's epoch as this instance last learnt it (from Redis at recovery, or from an "all"
+   * message). An entry written under another epoch is a miss: a new epoch empties the Redis tier on
+   * every node at once, with no SCAN, and whatever a failover brings back from a replica is stale.
+   */
+  #redisEpoch = "";
+  /** Counts epochs learnt from messages, so a recovery's slower read cannot overwrite a newer one. */
+  #epochNews = 0;
   /** The channel is listening and no invalidation can have been missed: the LRU may be served. */
   #channelUp = false;
   /** Redis is reachable and holds nothing an invalidation failed to remove. */
@@ -200,26 +213,36 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
       });
     }
     const client = options.redis;
-    this.#prefix = options.prefix ?? `${client?.options.keyPrefix ?? ""}tokengate:`;
-    this.#genKey = `${this.#prefix}gen`;
+    const prefix = options.prefix ?? `${clientKeyPrefix(client)}tokengate:`;
+    this.#keys = new CacheKeys(prefix, client !== undefined && isCluster(client));
     if (client) {
       const connection = ownConnectionOptions(config.commandTimeoutMs, options.redisOptions);
-      this.#redis = client.duplicate(connection);
+      this.#redis = duplicateClient(client, connection);
       this.#redis.on("error", () => {
         // Reported through the commands that fail and the subscriber's close; ioredis needs a listener.
       });
       this.#redis.on("ready", () => {
         if (!this.#redisTrusted) void this.#recover();
       });
+      // A cluster node is gone (a master killed, a failover under way): writes it acknowledged may
+      // not have reached the replica that replaces it, so a revoked entry could come back. The Redis
+      // tier is distrusted until a new epoch has been set, which makes every older entry a miss.
+      // (Nodes dropped while the client first connects, such as a startup node named differently in
+      // the slot table, are not losses.)
+      const redis = this.#redis;
+      if (isCluster(redis)) redis.on("-node", () => redis.status === "ready" && this.#nodeLost());
     }
+    const subscriberOptions = subscriberConnectionOptions(
+      ownConnectionOptions(config.commandTimeoutMs, options.redisOptions),
+    );
     this.#transport =
       options.invalidation ??
       new RedisInvalidationChannel({
         commands: this.#redis!,
-        subscriber: client!.duplicate(
-          subscriberConnectionOptions(ownConnectionOptions(config.commandTimeoutMs, options.redisOptions)),
-        ),
-        channel: `${this.#prefix}invalidate`,
+        ...(isCluster(client!)
+          ? { subscriberOptions }
+          : { subscriber: client!.duplicate(subscriberOptions) }),
+        channel: this.#keys.channel,
         ackTimeoutMs: config.ackTimeoutMs,
         logger: config.logger,
       });
@@ -288,16 +311,19 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
 
   async #loadThroughTiers(digest: string, flight: Flight): Promise<ResolvedCredential | null> {
     const redis = this.#redis;
-    const key = `${this.#prefix}cred:${digest}`;
+    const key = this.#keys.credential(digest);
+    const genKey = this.#keys.generation(digest);
+    const epoch = this.#redisEpoch;
     // The generation seen before reading the store; undefined: do not write to Redis.
     let generation: string | undefined;
     if (redis && this.#redisTrusted) {
       try {
-        const [raw, gen] = await redis.mget(key, this.#genKey);
+        // One slot (the digest's hash tag on a cluster), so one round trip.
+        const [raw, gen] = await redis.mget(key, genKey);
         generation = gen ?? "";
         if (raw != null) {
           const decoded = decodeCredential(raw, digest);
-          if (decoded) {
+          if (decoded && decoded.epoch === epoch) {
             this.#fillLocal(digest, decoded, flight);
             return decoded.value;
           }
@@ -316,7 +342,7 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
     if (redis && generation !== undefined && this.#current(flight) && this.#redisTrusted) {
       const ttl = value ? this.#c.redisTtlMs : this.#c.redisNegativeTtlMs;
       try {
-        await redis.eval(SET_IF_GENERATION, 2, key, this.#genKey, generation, encodeCredential(value), ttl);
+        await redis.eval(SET_IF_GENERATION, 2, key, genKey, generation, encodeCredential(value, epoch), ttl);
       } catch (cause) {
         this.#redisFailed(cause, false);
       }
@@ -357,34 +383,58 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
     const redis = this.#redis;
     if (redis) {
       try {
-        // One transaction: the entries go and the generation moves together, so a load that read
-        // the store before the revocation fails its conditional write whichever comes first.
-        const results = await redis
-          .multi()
-          .unlink(...digests.map((d) => `${this.#prefix}cred:${d}`))
-          .incr(this.#genKey)
-          .exec();
-        const failed = results?.find(([err]) => err)?.[0];
-        if (!results || failed) throw failed ?? new Error("Redis transaction aborted");
+        await this.#deleteEntries(redis, digests);
       } catch (cause) {
         this.#redisFailed(cause, true);
-        throw this.#undelivered(cause);
+        // The entries may still be in Redis (their node is failing over, say). A new epoch, on
+        // whichever node holds the epoch key, makes them misses everywhere; failing that, the other
+        // instances are still told to drop their copies before this one says it could not finish.
+        let epoch: string;
+        try {
+          epoch = await this.#newEpoch(redis);
+        } catch {
+          await this.#transport.publish({ kind: "digests", digests }).catch(() => {});
+          throw this.#undelivered(cause);
+        }
+        await this.#publish({ kind: "all", epoch });
+        return;
       }
     }
     await this.#publish({ kind: "digests", digests });
   }
 
+  /**
+   * Per digest, in one transaction: the entry goes and its generation moves together, so a load
+   * that read the store before the revocation fails its conditional write whichever comes first.
+   * On a cluster each digest is its own slot, so each gets its own transaction (all at once).
+   */
+  async #deleteEntries(redis: RedisClient, digests: readonly string[]): Promise<void> {
+    const groups = this.#keys.cluster ? digests.map((d) => [d]) : [digests];
+    const genTtl = this.#c.redisTtlMs + GENERATION_MARGIN_MS;
+    await Promise.all(
+      groups.map(async (group) => {
+        const multi = redis.multi().unlink(...group.map((d) => this.#keys.credential(d)));
+        for (const d of group) multi.incr(this.#keys.generation(d)).pexpire(this.#keys.generation(d), genTtl);
+        const results = await multi.exec();
+        const failed = results?.find(([err]) => err)?.[0];
+        if (!results || failed) throw failed ?? new Error("Redis transaction aborted");
+      }),
+    );
+  }
+
   async invalidateAll(): Promise<void> {
     this.#dropAllLocal();
+    let epoch: string | undefined;
     if (this.#redis) {
       try {
-        await this.#flushRedis(this.#redis);
+        epoch = await this.#newEpoch(this.#redis);
       } catch (cause) {
         this.#redisFailed(cause, true);
         throw this.#undelivered(cause);
       }
+      await this.#sweep(this.#redis);
     }
-    await this.#publish({ kind: "all" });
+    await this.#publish(epoch === undefined ? { kind: "all" } : { kind: "all", epoch });
   }
 
   async #publish(message: InvalidationMessage): Promise<void> {
@@ -410,26 +460,73 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
   }
 
   /**
-   * Moves the generation first, so no load that read the store before now can write after the scan
-   * has passed its key. SCAN, not KEYS: KEYS walks the whole keyspace in one command and blocks every
-   * other client of a Redis that may hold millions of keys; SCAN does it in small steps.
+   * Empties the Redis tier for every instance at once: a fresh random epoch, in one key. Entries
+   * carry the epoch they were loaded under, and every instance reads only its current epoch's, so
+   * nothing written before now is served again, on any node, even one a failover brings back. This
+   * instance adopts it here; the others with the "all" message that carries it.
    */
-  async #flushRedis(redis: Redis): Promise<void> {
-    await redis.incr(this.#genKey);
-    const match = `${globEscape(this.#prefix)}cred:*`;
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", match, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== "0");
+  async #newEpoch(redis: RedisClient): Promise<string> {
+    const epoch = randomBytes(9).toString("base64url");
+    const ttl = Math.max(EPOCH_TTL_MS, 2 * this.#c.redisTtlMs);
+    await redis.set(this.#keys.epoch, epoch, "PX", ttl);
+    this.#redisEpoch = epoch;
+    this.#epochNews++;
+    return epoch;
+  }
+
+  /** The epoch in Redis, read again when trust returns; a newer one heard meanwhile wins. */
+  async #readEpoch(redis: RedisClient): Promise<void> {
+    for (;;) {
+      const news = this.#epochNews;
+      const epoch = (await redis.get(this.#keys.epoch)) ?? "";
+      if (news !== this.#epochNews) continue;
+      this.#redisEpoch = epoch;
+      return;
+    }
+  }
+
+  /**
+   * Deletes the orphaned entries after a new epoch, to give the memory back sooner than their TTL
+   * (the epoch alone already makes them misses, so a failure here changes no answer). SCAN, not
+   * KEYS: KEYS walks the whole keyspace in one command and blocks every other client of a Redis that
+   * may hold millions of keys; SCAN does it in small steps. On a cluster, on every master.
+   */
+  async #sweep(redis: RedisClient): Promise<void> {
+    const match = this.#keys.credentialPattern;
+    const nodes = isCluster(redis) ? redis.nodes("master") : [redis];
+    await Promise.all(
+      nodes.map(async (node) => {
+        try {
+          let cursor = "0";
+          do {
+            const [next, keys] = await node.scan(cursor, "MATCH", match, "COUNT", 1000);
+            cursor = next;
+            if (keys.length === 0) continue;
+            if (!this.#keys.cluster) await node.unlink(...keys);
+            else {
+              // A node answers a multi-key UNLINK only within one slot: one key per command.
+              const pipeline = node.pipeline();
+              for (const key of keys) pipeline.unlink(key);
+              await pipeline.exec();
+            }
+          } while (cursor !== "0");
+        } catch {
+          // The entries are misses already; they expire on their own.
+        }
+      }),
+    );
   }
 
   // ---- the transport's reports and recovery ---------------------------------------------------
 
   received(message: InvalidationMessage): void {
-    if (message.kind === "all") this.#dropAllLocal();
-    else this.#dropLocal(message.digests);
+    if (message.kind === "all") {
+      if (message.epoch !== undefined) {
+        this.#redisEpoch = message.epoch;
+        this.#epochNews++;
+      }
+      this.#dropAllLocal();
+    } else this.#dropLocal(message.digests);
   }
 
   lost(cause: unknown): void {
@@ -448,6 +545,12 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
       this.#checkHealthy();
       return;
     }
+    void this.#recover();
+  }
+
+  #nodeLost(): void {
+    if (this.#closed) return;
+    this.#redisFailed(new Error("a Redis Cluster node is gone"), true);
     void this.#recover();
   }
 
@@ -475,12 +578,12 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
     this.#recovering = (async () => {
       try {
         if (this.#redisSuspect) {
-          await this.#flushRedis(redis);
+          const epoch = await this.#newEpoch(redis);
           // Instances that stayed connected still hold what this one could not tell them.
-          await this.#transport.publish({ kind: "all" });
+          await this.#transport.publish({ kind: "all", epoch });
           this.#redisSuspect = false;
         } else {
-          await redis.ping();
+          await this.#readEpoch(redis);
         }
         if (!this.#transport.connected) return;
         this.#dropAllLocal();
@@ -489,6 +592,10 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
         this.#checkHealthy();
       } catch (cause) {
         this.#log.fail(cause);
+        // A cluster stays "ready" while one of its masters fails over: no event will start this
+        // again, so it retries on its own until the epoch's node answers.
+        if (this.#keys.cluster && !this.#closed)
+          setTimeout(() => void this.#recover(), RECOVERY_RETRY_MS).unref();
       } finally {
         this.#recovering = undefined;
       }
