@@ -3,7 +3,7 @@
  * the Redis both instances share. Prints `{"port":N}` once listening.
  * Env: REDIS_URL, PREFIX, TOKEN (one plain token both instances know), NOW (frozen clock), LIMIT.
  * REDIS_URL may also be `redis+cluster://…` or `redis+sentinel://…` (the scale-out suites): those
- * go through `connectRedis`, looked up at run time so this file type-checks before it lands.
+ * go through `connectRedis`.
  */
 import { serve } from "@hono/node-server";
 import {
@@ -14,8 +14,7 @@ import {
   silentLogger,
 } from "@tokengate/core";
 import { type TokenGateEnv, tokengate } from "@tokengate/hono";
-import * as tokengateRedis from "@tokengate/redis";
-import { RedisLimitStore, TokenRateLimiter } from "@tokengate/redis";
+import { connectRedis, RedisLimitStore, TokenRateLimiter } from "@tokengate/redis";
 import { Hono } from "hono";
 import { type Cluster, Redis } from "ioredis";
 
@@ -40,10 +39,7 @@ void store.insert({
   scopes: [],
 });
 function connect(url: string): Redis | Cluster {
-  if (url.startsWith("redis://")) return new Redis(url);
-  const { connectRedis } = tokengateRedis as { connectRedis?: (url: string) => Redis | Cluster };
-  if (typeof connectRedis !== "function") throw new Error("@tokengate/redis does not export connectRedis");
-  return connectRedis(url);
+  return url.startsWith("redis://") ? new Redis(url) : connectRedis(url);
 }
 const redis = connect(env("REDIS_URL"));
 const limiter = new TokenRateLimiter({

@@ -31,8 +31,7 @@ import { tokenAdminRouter as expressAdmin, tokengate as expressGate } from "@tok
 import { tokenAdminRouter as honoAdmin, tokengate as honoGate, type TokenGateEnv } from "@tokengate/hono";
 import { tokenAdminRouter as koaAdmin, tokengate as koaGate } from "@tokengate/koa";
 import { PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
-import * as tokengateRedis from "@tokengate/redis";
-import { RedisLimitStore, TokenRateLimiter, tieredCache } from "@tokengate/redis";
+import { connectRedis, RedisLimitStore, TokenRateLimiter, tieredCache } from "@tokengate/redis";
 import express from "express";
 import { Hono } from "hono";
 import Redis, { type Cluster } from "ioredis";
@@ -42,15 +41,9 @@ import { Pool } from "pg";
 const SESSION_HEADER = "x-test-user";
 const ADMIN_PREFIX = "/api-tokens";
 
-/**
- * The application's client. `redis://` as before; the Cluster and Sentinel URLs go through
- * `connectRedis` from `@tokengate/redis`, looked up at run time so this file type-checks before the
- * scale-out support lands (without it those suites fail here, saying so).
- */
+/** The application's client: `redis://` as before; Cluster and Sentinel URLs through `connectRedis`. */
 function connect(url: string): Redis | Cluster {
   if (url.startsWith("redis://")) return new Redis(url, { maxRetriesPerRequest: 0 });
-  const { connectRedis } = tokengateRedis as { connectRedis?: (url: string) => Redis | Cluster };
-  if (typeof connectRedis !== "function") throw new Error("@tokengate/redis does not export connectRedis");
   return connectRedis(url);
 }
 
@@ -145,8 +138,7 @@ async function main(): Promise<void> {
     redis.on("error", () => {
       // Redis may be killed on purpose; the cache reports the outage itself, once.
     });
-    // Every API that takes a client takes a Cluster too (issue 16); the cast serves until it lands.
-    cache = tieredCache({ redis: redis as Redis, prefix: required("REDIS_PREFIX") });
+    cache = tieredCache({ redis, prefix: required("REDIS_PREFIX") });
     const limit = process.env.RATE_LIMIT;
     if (limit) {
       rateLimiter = new TokenRateLimiter({
