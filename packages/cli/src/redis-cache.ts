@@ -5,10 +5,21 @@
  * A server keeps reconnecting for as long as it runs. A one-shot command (`token …`, `users …`)
  * first waits for Redis at most `waitMs` and never reconnects, so it can say at once that Redis is
  * away and then exit instead of waiting on a connection that will not come back.
+ *
+ * The URL may name one server (redis://, rediss://), a Redis Cluster (redis+cluster://h1:p1,h2:p2)
+ * or a Sentinel group (redis+sentinel://h1:p1,h2:p2/<masterName>): `connectRedis` reads all of them.
  */
 import type { CredentialCacheFactory, Logger } from "@tokengate/core";
-import { type LimitStore, RedisLimitStore, type TieredCredentialCache, tieredCache } from "@tokengate/redis";
-import { Redis, type RedisOptions } from "ioredis";
+import {
+  connectRedis,
+  duplicateClient,
+  type LimitStore,
+  type RedisClient,
+  RedisLimitStore,
+  type TieredCredentialCache,
+  tieredCache,
+} from "@tokengate/redis";
+import type { RedisOptions } from "ioredis";
 import { seconds } from "./deadline";
 import { UsageError } from "./usage-error";
 
@@ -26,12 +37,36 @@ export interface RedisUnavailable {
   readonly unavailable: string;
 }
 
-function assertRedisUrl(url: string): void {
-  if (!/^rediss?:\/\//.test(url)) throw new UsageError(`--redis must be a redis:// or rediss:// URL`);
+/** Connects the URL's Redis (see the module comment), or refuses the URL as a usage error. */
+function connect(url: string, redisOptions: Partial<RedisOptions>): RedisClient {
+  if (!/^rediss?(\+cluster|\+sentinel)?:\/\//i.test(url)) {
+    throw new UsageError(
+      "--redis must be a redis://, rediss://, redis+cluster://host:port,… or redis+sentinel://host:port,…/<master> URL",
+    );
+  }
+  try {
+    return connectRedis(url, {
+      redisOptions,
+      clusterOptions: {
+        ...(redisOptions.lazyConnect === undefined ? {} : { lazyConnect: redisOptions.lazyConnect }),
+        ...(redisOptions.enableOfflineQueue === undefined
+          ? {}
+          : { enableOfflineQueue: redisOptions.enableOfflineQueue }),
+        ...(redisOptions.retryStrategy === null ? { clusterRetryStrategy: () => null } : {}),
+      },
+    });
+  } catch (error) {
+    // connectRedis names the problem and never the password.
+    throw new UsageError(
+      `--redis: ${error instanceof Error ? error.message.replace(/^connectRedis: /, "") : error}`,
+    );
+  }
 }
 
 /** The URL for messages: a password is masked. */
 export function describeRedis(url: string): string {
+  const topology = /^(rediss?\+(?:cluster|sentinel):\/\/)(?:[^@/?#]*@)?(.*)$/i.exec(url);
+  if (topology) return url.includes("@") ? `${topology[1]}***@${topology[2]}` : url;
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
@@ -41,7 +76,7 @@ export function describeRedis(url: string): string {
   }
 }
 
-function tieredFactory(client: Redis, logger: Logger, redisOptions?: Partial<RedisOptions>) {
+function tieredFactory(client: RedisClient, logger: Logger, redisOptions?: Partial<RedisOptions>) {
   let cache: TieredCredentialCache | undefined;
   const build = tieredCache({ redis: client, logger, ...(redisOptions ? { redisOptions } : {}) });
   const factory: CredentialCacheFactory = (source) => {
@@ -68,9 +103,8 @@ function tieredFactory(client: Redis, logger: Logger, redisOptions?: Partial<Red
  * the cache reads the store. A server uses it to cache credentials and hear of revocations.
  */
 export async function openRedisCache(url: string, logger: Logger): Promise<OpenedCache> {
-  assertRedisUrl(url);
   // tieredCache duplicates this client with its own fail-fast options; this one only carries the URL.
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const client = connect(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   client.on("error", () => {
     // Outages are reported by the cache, once when they start and once when they end.
   });
@@ -91,12 +125,11 @@ export async function openRedisCache(url: string, logger: Logger): Promise<Opene
  * from the store, as its cache does.
  */
 export function openRedisLimitStore(url: string, logger: Logger): { store: LimitStore; close(): void } {
-  assertRedisUrl(url);
   // Options in a URL win over an options object, so the URL's keyPrefix is read from a template
   // and spelled out in the store's prefix; the connection itself adds none.
-  const template = new Redis(url, { lazyConnect: true });
+  const template = connect(url, { lazyConnect: true });
   const prefix = `${template.options.keyPrefix ?? ""}tokengate:rl:`;
-  const client = template.duplicate({
+  const client = duplicateClient(template, {
     keyPrefix: "",
     lazyConnect: false,
     enableOfflineQueue: false,
@@ -120,7 +153,6 @@ export async function openCommandRedisCache(
   logger: Logger,
   waitMs: number,
 ): Promise<OpenedCache | RedisUnavailable> {
-  assertRedisUrl(url);
   const started = Date.now();
   const oneShot: Partial<RedisOptions> = {
     retryStrategy: () => null,
@@ -128,7 +160,7 @@ export async function openCommandRedisCache(
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
   };
-  const client = new Redis(url, { ...oneShot, lazyConnect: true });
+  const client = connect(url, { ...oneShot, lazyConnect: true });
   let lastError: Error | undefined;
   client.on("error", (error: Error) => {
     lastError = error;

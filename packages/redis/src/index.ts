@@ -16,7 +16,7 @@ export {
   type RedisInvalidationChannelOptions,
   redisInvalidation,
 } from "./redis-channel";
-export type { RedisClient } from "./redis-client";
+export { duplicateClient, type RedisClient } from "./redis-client";
 export {
   type LruTierOptions,
   type TieredCacheOptions,

@@ -56,6 +56,12 @@ export class FailedAuthLimiter implements FailureLimiter {
   }
 
   #check(address: string): LimitCheck {
-    return { kind: "rate", key: `fail:${address}`, limit: this.#limit, windowMs: this.#windowMs };
+    return {
+      kind: "rate",
+      group: address,
+      key: `fail:${address}`,
+      limit: this.#limit,
+      windowMs: this.#windowMs,
+    };
   }
 }

@@ -1,7 +1,11 @@
 import type { LimitState } from "./gcra";
 
-/** One limit to check for a request. Keys are logical; each store adds its own prefix. */
-export type LimitCheck =
+/**
+ * One limit to check for a request. Keys are logical; each store adds its own prefix. `group` names
+ * what the limit belongs to (`t<tokenId>`, `team<teamId>`, an address): on a Redis Cluster the keys
+ * of one group share a slot, so one script can check and count them together.
+ */
+export type LimitCheck = { readonly group?: string } & (
   | {
       /** GCRA: `limit` requests per `windowMs`, with a burst of `limit`. */
       readonly kind: "rate";
@@ -15,7 +19,8 @@ export type LimitCheck =
       readonly key: string;
       readonly limit: number;
       readonly periodEndsInMs: number;
-    };
+    }
+);
 
 /** The verdict on a whole request: allowed only when every limit allows it. */
 export interface LimitOutcome {

@@ -105,25 +105,31 @@ export class TokenRateLimiter implements RateLimiter {
     return this.#store.usage(tokenIds);
   }
 
+  /**
+   * Each check names its group: the token (`t<id>`, which the store's usage hash shares) or the team
+   * (`team<id>`), so on a Redis Cluster each one's limits live in one slot and the load spreads over
+   * every master.
+   */
   #plan(identity: AuthIdentity, nowMs: number): Plan {
     const checks: LimitCheck[] = [];
     const policies: HeaderPolicy[] = [];
-    const add = (key: string, w: RateLimitWindow) => {
-      checks.push({ kind: "rate", key, limit: w.limit, windowMs: w.windowSeconds * 1000 });
+    const add = (group: string, key: string, w: RateLimitWindow) => {
+      checks.push({ kind: "rate", group, key, limit: w.limit, windowMs: w.windowSeconds * 1000 });
       policies.push({ name: w.name, quota: w.limit, windowSeconds: w.windowSeconds });
     };
     for (const w of this.#tokens.get(identity.tokenId) ?? this.#token)
-      add(`token:${identity.tokenId}:${w.name}`, w);
+      add(`t${identity.tokenId}`, `token:${identity.tokenId}:${w.name}`, w);
 
     const teamId = identity.teamId;
     if (teamId !== null) {
       const own = this.#teams.get(teamId);
-      for (const w of own?.windows ?? this.#teamWindows) add(`team:${teamId}:${w.name}`, w);
+      for (const w of own?.windows ?? this.#teamWindows) add(`team${teamId}`, `team:${teamId}:${w.name}`, w);
       const quota = own?.monthlyQuota !== undefined ? own.monthlyQuota : this.#teamQuota;
       if (quota !== null) {
         const month = utcMonth(nowMs);
         checks.push({
           kind: "quota",
+          group: `team${teamId}`,
           key: `team:${teamId}:${MONTHLY_POLICY}:${month.label}`,
           limit: quota,
           periodEndsInMs: month.endMs - nowMs,
