@@ -3,19 +3,12 @@
  * the 3-process revocation test, exact rate limits across 3 instances, and the master that owns the
  * hot token's slot SIGKILLed under load. The scenarios are in `scenarios.ts`, shared with Sentinel.
  */
+
 import { migrate, PostgresDirectory } from "@tokengate/postgres";
 import { Pool } from "pg";
 import { type AppProcess, FRAMEWORKS, killAllChildren, startApp } from "../revocation/app-fleet";
 import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
-import {
-  exactLimits,
-  failoverUnderLoad,
-  revocationTrials,
-  startLimitedApp,
-  stopLimitedApps,
-  USER_ID,
-  untilDegraded,
-} from "./scenarios";
+import { failoverUnderLoad, limitsAcrossThree, revocationTrials, USER_ID, untilDegraded } from "./scenarios";
 import { type ClusterTopology, startCluster } from "./topologies";
 
 const TOPOLOGY = "Redis Cluster";
@@ -77,20 +70,12 @@ describeWithServices(
     itWithServices(
       "3 processes: 500 requests over a limit of 173 admit exactly 173",
       async () => {
-        const limited = await Promise.all(
-          [0, 1, 2].map(() =>
-            startLimitedApp(cluster!.url, {
-              prefix: `${prefix}limits:`,
-              token: "api_clusterlimits001",
-              limit: 173,
-            }),
-          ),
+        await limitsAcrossThree(
+          TOPOLOGY,
+          cluster!.url,
+          { prefix: `${prefix}limits:`, token: "api_clusterlimits001", limit: 173 },
+          500,
         );
-        try {
-          await exactLimits(TOPOLOGY, limited, "api_clusterlimits001", 500, 173);
-        } finally {
-          await stopLimitedApps(limited);
-        }
       },
       60_000,
     );
@@ -99,11 +84,13 @@ describeWithServices(
       "SIGKILL of the master owning the hot token's slot under load: 0 revoked accepted, 0 fail-open, 0 non-503 5xx",
       async () => {
         const counts = await failoverUnderLoad(TOPOLOGY, apps, 10, async (tokens) => {
-          // Where each token's keys live: its rate-limit state, and its cached credential.
+          // Where each token's keys live: its rate-limit state (found by its usage hash, which shares
+          // the slot of its windows and, unlike them, outlives a limit never approached), and its
+          // cached credential.
           const where = await Promise.all(
             tokens.map(async (t) => ({
               token: t,
-              limits: await cluster!.mastersHolding(`*${prefix}*token:${t.id}:*`),
+              limits: await cluster!.mastersHolding(`*${prefix}*usage:${t.id}`),
               cached: await cluster!.mastersHolding(`*${t.digest}*`),
             })),
           );
@@ -128,7 +115,7 @@ describeWithServices(
             description: `the master on port ${master.port}, owning the valid token's rate-limit slot and the revoked token's cached credential`,
             master,
             replica,
-            promoted: (timeoutMs) => cluster!.untilHealthy(timeoutMs),
+            promoted: (timeoutMs) => cluster!.untilPromotedOver(master, timeoutMs),
           };
         });
         // Generous: node timeout 1.5 s, election within ~1 s, then the clients refresh their slot map.

@@ -3,19 +3,12 @@
  * binaries on PATH): the 3-process revocation test, exact rate limits across 3 instances, and the
  * Sentinel master SIGKILLed under load. The scenarios are in `scenarios.ts`, shared with Cluster.
  */
+
 import { migrate, PostgresDirectory } from "@tokengate/postgres";
 import { Pool } from "pg";
 import { type AppProcess, FRAMEWORKS, killAllChildren, startApp } from "../revocation/app-fleet";
 import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
-import {
-  exactLimits,
-  failoverUnderLoad,
-  revocationTrials,
-  startLimitedApp,
-  stopLimitedApps,
-  USER_ID,
-  untilDegraded,
-} from "./scenarios";
+import { failoverUnderLoad, limitsAcrossThree, revocationTrials, USER_ID, untilDegraded } from "./scenarios";
 import { type SentinelTopology, startSentinelGroup } from "./topologies";
 
 const TOPOLOGY = "Redis Sentinel";
@@ -77,20 +70,12 @@ describeWithServices(
     itWithServices(
       "3 processes: 500 requests over a limit of 173 admit exactly 173",
       async () => {
-        const limited = await Promise.all(
-          [0, 1, 2].map(() =>
-            startLimitedApp(group!.url, {
-              prefix: `${prefix}limits:`,
-              token: "api_sentinellimit001",
-              limit: 173,
-            }),
-          ),
+        await limitsAcrossThree(
+          TOPOLOGY,
+          group!.url,
+          { prefix: `${prefix}limits:`, token: "api_sentinellimit001", limit: 173 },
+          500,
         );
-        try {
-          await exactLimits(TOPOLOGY, limited, "api_sentinellimit001", 500, 173);
-        } finally {
-          await stopLimitedApps(limited);
-        }
       },
       60_000,
     );

@@ -225,8 +225,11 @@ export interface ClusterTopology {
   replicaOf(master: RedisNode): Promise<RedisNode>;
   /** The live masters holding at least one key that matches `pattern`. */
   mastersHolding(pattern: string): Promise<RedisNode[]>;
-  /** Resolves once every slot is served again (cluster_state:ok on every live node). */
-  untilHealthy(timeoutMs: number): Promise<void>;
+  /**
+   * Resolves once no slot is served by `dead` any more and every live node says cluster_state:ok:
+   * a replica has been promoted in its place.
+   */
+  untilPromotedOver(dead: RedisNode, timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -347,8 +350,14 @@ export async function startCluster(): Promise<ClusterTopology> {
       }
       return holding;
     },
-    untilHealthy: (timeoutMs) =>
-      until("the cluster did not serve every slot again", timeoutMs, () => allSlotsServed(nodes)),
+    untilPromotedOver: (dead, timeoutMs) =>
+      until(`no replica took over the slots of ${dead.port}`, timeoutMs, async () => {
+        const ranges = (await ask(anyLive().port, "CLUSTER", "SLOTS")) as Array<
+          [number, number, [string, number]]
+        >;
+        if (ranges.some((range) => Number(range[2][1]) === dead.port)) return false;
+        return allSlotsServed(nodes);
+      }),
     stop: () => stopAll(nodes, dir),
   };
 }
