@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     const limit = process.env.RATE_LIMIT;
     if (limit) {
       rateLimiter = new TokenRateLimiter({
-        store: new RedisLimitStore({ redis: redis as Redis, prefix: `${required("REDIS_PREFIX")}rl:` }),
+        store: new RedisLimitStore({ redis, prefix: `${required("REDIS_PREFIX")}rl:` }),
         token: [{ name: "minute", limit: Number(limit), windowSeconds: 60 }],
       });
     }
