@@ -227,10 +227,14 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
       // A cluster node is gone (a master killed, a failover under way): writes it acknowledged may
       // not have reached the replica that replaces it, so a revoked entry could come back. The Redis
       // tier is distrusted until a new epoch has been set, which makes every older entry a miss.
-      // (Nodes dropped while the client first connects, such as a startup node named differently in
-      // the slot table, are not losses.)
+      // Nodes dropped while the client first connects (a startup node named differently in the
+      // slot table) and replicas (the pool opens them read-only) hold nothing to lose.
       const redis = this.#redis;
-      if (isCluster(redis)) redis.on("-node", () => redis.status === "ready" && this.#nodeLost());
+      if (isCluster(redis)) {
+        redis.on("-node", (node: { options?: { readOnly?: boolean } }) => {
+          if (redis.status === "ready" && !node.options?.readOnly) this.#nodeLost();
+        });
+      }
     }
     const subscriberOptions = subscriberConnectionOptions(
       ownConnectionOptions(config.commandTimeoutMs, options.redisOptions),
