@@ -7,6 +7,9 @@ export type ContenderKind =
   | "ideal"
   | "tokengate-warm"
   | "tokengate-redis"
+  | "tokengate-redis-cluster"
+  | "tokengate-rate-limited"
+  | "tokengate-rate-limited-cluster"
   | "tokengate-sqlite"
   | "tokengate-postgres"
   | "hono-bearer-auth"
@@ -31,6 +34,21 @@ const OWN: ReadonlyArray<{ kind: ContenderKind; label: string }> = [
   { kind: "tokengate-postgres", label: "tokengate, PostgreSQL every request" },
 ];
 
+/**
+ * Single Redis beside Redis Cluster (issue 16), Hono only: the framework does not change what Redis
+ * costs. "Rate-limited" is the warm in-process cache plus the Redis rate limiter (one EVALSHA per
+ * request), so the row isolates the limiter's round trip on each topology. The cluster rows need
+ * `redisClusterUrl` (benchmarks/src/cluster.ts starts one); without it they are "pending".
+ */
+const SCALE_OUT: ReadonlyArray<{ kind: ContenderKind; label: string }> = [
+  { kind: "tokengate-redis-cluster", label: "tokengate, Redis only (Cluster, 3 masters + 3 replicas)" },
+  { kind: "tokengate-rate-limited", label: "tokengate, warm cache + rate limit in Redis" },
+  {
+    kind: "tokengate-rate-limited-cluster",
+    label: "tokengate, warm cache + rate limit in Redis (Cluster, 3 masters + 3 replicas)",
+  },
+];
+
 const PEERS: ReadonlyArray<{ kind: ContenderKind; framework: Framework; label: string }> = [
   { kind: "hono-bearer-auth", framework: "hono", label: "hono/bearer-auth (static token)" },
   { kind: "passport-bearer", framework: "express", label: "passport-http-bearer (sha512 + Map)" },
@@ -43,6 +61,7 @@ export const CONTENDERS: readonly Contender[] = [
   ...FRAMEWORKS.flatMap((framework) =>
     OWN.map(({ kind, label }) => ({ id: `${framework}/${kind}`, kind, framework, label })),
   ),
+  ...SCALE_OUT.map(({ kind, label }) => ({ id: `hono/${kind}`, kind, framework: "hono" as const, label })),
   ...PEERS.map(({ kind, framework, label }) => ({ id: `${framework}/${kind}`, kind, framework, label })),
 ];
 
@@ -55,6 +74,8 @@ export interface ServerSettings {
   readonly postgresSchema: string;
   readonly redisUrl: string;
   readonly redisPrefix: string;
+  /** `redis+cluster://…` of the cluster the cluster rows use; absent: those rows are "pending". */
+  readonly redisClusterUrl?: string;
 }
 
 /** What a server process tells the parent once it listens. */

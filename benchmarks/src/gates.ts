@@ -2,10 +2,16 @@
  * The tokengate configurations under test, built the way an application would build them. Shared
  * by the server processes (HTTP rows) and the in-process microbenchmarks.
  */
-import { type CredentialCacheFactory, createTokenGate, silentLogger, type TokenGate } from "@tokengate/core";
+import {
+  type CredentialCacheFactory,
+  createTokenGate,
+  silentLogger,
+  type TokenGate,
+  type TokenGateOptions,
+} from "@tokengate/core";
 import { PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
-import Redis from "ioredis";
+import Redis, { type Cluster, type RedisOptions } from "ioredis";
 import pg from "pg";
 
 /** Where the stores and Redis are, and which prefix and schema are ours. */
@@ -15,9 +21,28 @@ export interface GateEnvironment {
   readonly postgresSchema: string;
   readonly redisUrl: string;
   readonly redisPrefix: string;
+  /** A Redis Cluster (`redis+cluster://…`) for the cluster flavours; absent: they are pending. */
+  readonly redisClusterUrl?: string;
 }
 
-export type GateFlavour = "warm" | "redis-only" | "sqlite" | "postgres";
+/**
+ * How the gate is built. The Redis flavours come in pairs, single server and Cluster, so the two
+ * rows differ in the topology only: "redis-only" has no in-process tier (every verify asks Redis);
+ * "rate-limited" has the warm in-process tier and the Redis rate limiter (one script per request).
+ */
+export type GateFlavour =
+  | "warm"
+  | "redis-only"
+  | "redis-only-cluster"
+  | "rate-limited"
+  | "rate-limited-cluster"
+  | "sqlite"
+  | "postgres";
+
+const CLUSTER_FLAVOURS: ReadonlySet<GateFlavour> = new Set(["redis-only-cluster", "rate-limited-cluster"]);
+
+/** A limit the benchmark never reaches: the limiter is consulted on every request, never refuses. */
+const UNREACHED_LIMIT = { name: "minute", limit: 1_000_000_000, windowSeconds: 60 };
 
 /** A built gate and how to let go of everything it holds. */
 export interface BuiltGate {
@@ -33,15 +58,25 @@ export type Pending = { readonly pending: string };
  * alongside these benchmarks, and a missing export makes those rows "pending", not a crash.
  */
 interface RedisModule {
-  tieredCache(options: { redis: Redis; prefix: string; lru?: false }): CredentialCacheFactory;
+  tieredCache(options: { redis: RedisClient; prefix: string; lru?: false }): CredentialCacheFactory;
+  connectRedis(url: string, options?: { redisOptions?: Partial<RedisOptions> }): RedisClient;
+  RedisLimitStore: new (options: { redis: RedisClient; prefix: string }) => unknown;
+  TokenRateLimiter: new (options: {
+    store: unknown;
+    token: ReadonlyArray<typeof UNREACHED_LIMIT>;
+  }) => NonNullable<TokenGateOptions["rateLimiter"]>;
 }
+
+type RedisClient = Redis | Cluster;
 
 async function loadRedisModule(): Promise<RedisModule | null> {
   // A variable specifier keeps the type checker from requiring the package before it lands.
   const specifier = "@tokengate/redis";
   try {
     const module = (await import(specifier)) as Partial<RedisModule>;
-    return typeof module.tieredCache === "function" ? (module as RedisModule) : null;
+    return typeof module.tieredCache === "function" && typeof module.connectRedis === "function"
+      ? (module as RedisModule)
+      : null;
   } catch {
     return null;
   }
@@ -86,16 +121,32 @@ export async function buildGate(flavour: GateFlavour, env: GateEnvironment): Pro
     sqlite.close();
     return { pending: "@tokengate/redis" };
   }
-  const redis = new Redis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  const onCluster = CLUSTER_FLAVOURS.has(flavour);
+  if (onCluster && !env.redisClusterUrl) {
+    sqlite.close();
+    return { pending: "a Redis Cluster (benchmarks/src/cluster.ts)" };
+  }
+  const redis = onCluster
+    ? module.connectRedis(env.redisClusterUrl!, { redisOptions: { maxRetriesPerRequest: 1 } })
+    : new Redis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  const redisOnly = flavour === "redis-only" || flavour === "redis-only-cluster";
+  const rateLimited = flavour === "rate-limited" || flavour === "rate-limited-cluster";
   const cache = module.tieredCache({
     redis,
     prefix: `${env.redisPrefix}tokengate:`,
-    ...(flavour === "redis-only" ? { lru: false as const } : {}),
+    ...(redisOnly ? { lru: false as const } : {}),
   });
+  const rateLimiter = rateLimited
+    ? new module.TokenRateLimiter({
+        store: new module.RedisLimitStore({ redis, prefix: `${env.redisPrefix}rl:` }),
+        token: [UNREACHED_LIMIT],
+      })
+    : undefined;
   const gate = createTokenGate({
     store: sqlite.store,
     directory: sqlite.directory,
     cache,
+    ...(rateLimiter ? { rateLimiter } : {}),
     logger: silentLogger,
   });
   // The LRU is only served once the invalidation channel listens: measure the cache working, not

@@ -2,6 +2,8 @@
  * One app instance for the two-process test: a Hono server behind tokengate whose limits live in
  * the Redis both instances share. Prints `{"port":N}` once listening.
  * Env: REDIS_URL, PREFIX, TOKEN (one plain token both instances know), NOW (frozen clock), LIMIT.
+ * REDIS_URL may also be `redis+cluster://…` or `redis+sentinel://…` (the scale-out suites): those
+ * go through `connectRedis`.
  */
 import { serve } from "@hono/node-server";
 import {
@@ -12,9 +14,9 @@ import {
   silentLogger,
 } from "@tokengate/core";
 import { type TokenGateEnv, tokengate } from "@tokengate/hono";
-import { RedisLimitStore, TokenRateLimiter } from "@tokengate/redis";
+import { connectRedis, RedisLimitStore, TokenRateLimiter } from "@tokengate/redis";
 import { Hono } from "hono";
-import { Redis } from "ioredis";
+import { type Cluster, Redis } from "ioredis";
 
 const env = (name: string) => {
   const value = process.env[name];
@@ -36,7 +38,10 @@ void store.insert({
   expiresAt: null,
   scopes: [],
 });
-const redis = new Redis(env("REDIS_URL"));
+function connect(url: string): Redis | Cluster {
+  return url.startsWith("redis://") ? new Redis(url) : connectRedis(url);
+}
+const redis = connect(env("REDIS_URL"));
 const limiter = new TokenRateLimiter({
   store: new RedisLimitStore({ redis, prefix: env("PREFIX") }),
   token: [{ name: "minute", limit: Number(env("LIMIT")), windowSeconds: 60 }],

@@ -105,6 +105,8 @@ export interface AppEnv {
   /** Leave out to run without a cache (the store on every request). */
   readonly redisUrl?: string;
   readonly redisPrefix?: string;
+  /** Requests per minute per token, limited in Redis (fail-closed); leave out for no limit. */
+  readonly rateLimit?: number;
 }
 
 /** Starts one app process and resolves once it prints `READY <port>`. */
@@ -118,6 +120,7 @@ export function startApp(framework: Framework, env: AppEnv): Promise<AppProcess>
         PG_URL: env.pgUrl,
         PG_SCHEMA: env.pgSchema,
         ...(env.redisUrl ? { REDIS_URL: env.redisUrl, REDIS_PREFIX: env.redisPrefix ?? "tokengate:" } : {}),
+        ...(env.rateLimit ? { RATE_LIMIT: String(env.rateLimit) } : {}),
       },
       stdio: ["ignore", "pipe", "pipe"],
     }),

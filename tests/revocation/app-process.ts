@@ -3,7 +3,11 @@
  * PostgreSQL (and, with REDIS_URL, the tiered cache) served by Hono, Express or Koa.
  *
  *   FRAMEWORK=hono|express|koa  PG_URL=...  PG_SCHEMA=...  [REDIS_URL=...  REDIS_PREFIX=...]
- *   node --import tsx tests/revocation/app-process.ts
+ *   [RATE_LIMIT=<requests per minute per token>]  node --import tsx tests/revocation/app-process.ts
+ *
+ * REDIS_URL is `redis://…`, or `redis+cluster://h:p,…` / `redis+sentinel://h:p,…/<master>`
+ * (through `connectRedis`, for the scale-out suites). With RATE_LIMIT, every authenticated request
+ * also goes through a fail-closed `RedisLimitStore` on the same Redis (the scale-out failover test).
  *
  * Prints `READY <port>` on stdout once it listens on 127.0.0.1 (always an ephemeral port), and
  * exits 0 after SIGTERM once its connections, cache and pool are closed. The schema must already
@@ -27,15 +31,21 @@ import { tokenAdminRouter as expressAdmin, tokengate as expressGate } from "@tok
 import { tokenAdminRouter as honoAdmin, tokengate as honoGate, type TokenGateEnv } from "@tokengate/hono";
 import { tokenAdminRouter as koaAdmin, tokengate as koaGate } from "@tokengate/koa";
 import { PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
-import { tieredCache } from "@tokengate/redis";
+import { connectRedis, RedisLimitStore, TokenRateLimiter, tieredCache } from "@tokengate/redis";
 import express from "express";
 import { Hono } from "hono";
-import Redis from "ioredis";
+import Redis, { type Cluster } from "ioredis";
 import Koa from "koa";
 import { Pool } from "pg";
 
 const SESSION_HEADER = "x-test-user";
 const ADMIN_PREFIX = "/api-tokens";
+
+/** The application's client: `redis://` as before; Cluster and Sentinel URLs through `connectRedis`. */
+function connect(url: string): Redis | Cluster {
+  if (url.startsWith("redis://")) return new Redis(url, { maxRetriesPerRequest: 0 });
+  return connectRedis(url);
+}
 
 function required(name: string): string {
   const value = process.env[name];
@@ -118,22 +128,31 @@ async function main(): Promise<void> {
     // An idle connection died (the database went away): the next query reports it as a 503.
   });
 
-  let redis: Redis | undefined;
+  let redis: Redis | Cluster | undefined;
   let cache: CredentialCacheFactory | undefined;
+  let rateLimiter: TokenRateLimiter | undefined;
   const redisUrl = process.env.REDIS_URL;
   if (redisUrl) {
     // The application's own client: tokengate duplicates it for its connections and never closes it.
-    redis = new Redis(redisUrl, { maxRetriesPerRequest: 0 });
+    redis = connect(redisUrl);
     redis.on("error", () => {
       // Redis may be killed on purpose; the cache reports the outage itself, once.
     });
     cache = tieredCache({ redis, prefix: required("REDIS_PREFIX") });
+    const limit = process.env.RATE_LIMIT;
+    if (limit) {
+      rateLimiter = new TokenRateLimiter({
+        store: new RedisLimitStore({ redis, prefix: `${required("REDIS_PREFIX")}rl:` }),
+        token: [{ name: "minute", limit: Number(limit), windowSeconds: 60 }],
+      });
+    }
   }
 
   const gate = createTokenGate({
     store: new PostgresTokenStore(pool, { schema }),
     directory: new PostgresDirectory(pool, { schema }),
     ...(cache ? { cache } : {}),
+    ...(rateLimiter ? { rateLimiter } : {}),
     // Last-used writes are not under test; keep them off the pool the store reads through.
     usageFlushIntervalMs: false,
   });

@@ -15,20 +15,33 @@ export const redisUrl = process.env.TOKENGATE_TEST_REDIS_URL ?? "redis://127.0.0
 export const postgresUrl =
   process.env.TOKENGATE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-/** A running server, or the `redis-server` binary (for suites that start and kill their own). */
-export type TestService = "redis" | "postgres" | "redis-server";
+/**
+ * A running server, or the binaries for suites that start and kill their own: `redis-server` for
+ * one server, "redis-topologies" for a Cluster or Sentinel group (`redis-server` and `redis-cli`).
+ */
+export type TestService = "redis" | "postgres" | "redis-server" | "redis-topologies";
+
+const onPath = (name: string): string | undefined =>
+  (process.env.PATH ?? "")
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, name))
+    .find((candidate) => existsSync(candidate));
 
 /** The `redis-server` found on PATH, for suites that run one of their own. */
-export const redisServerPath: string | undefined = (process.env.PATH ?? "")
-  .split(delimiter)
-  .filter(Boolean)
-  .map((dir) => join(dir, "redis-server"))
-  .find((candidate) => existsSync(candidate));
+export const redisServerPath: string | undefined = onPath("redis-server");
+
+/** The `redis-cli` found on PATH: `redis-cli --cluster create` joins a test's own cluster. */
+export const redisCliPath: string | undefined = onPath("redis-cli");
 
 const missing = new Set((process.env.TOKENGATE_TEST_MISSING ?? "").split(",").filter(Boolean));
 
 function whyMissing(service: TestService): string | undefined {
   if (service === "redis-server") return redisServerPath ? undefined : "no redis-server on PATH";
+  if (service === "redis-topologies") {
+    const absent = [redisServerPath ? "" : "redis-server", redisCliPath ? "" : "redis-cli"].filter(Boolean);
+    return absent.length === 0 ? undefined : `no ${absent.join(" or ")} on PATH (Redis Cluster and Sentinel)`;
+  }
   if (!missing.has(service)) return undefined;
   return service === "redis"
     ? `Redis not reachable (${redisUrl})`
