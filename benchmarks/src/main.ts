@@ -18,7 +18,7 @@
  *   --profile=ID         run that contender's server with --cpu-prof (profiles in .data/profiles)
  *   --skip-http, --skip-micro, --skip-cold, --no-write
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrate } from "@tokengate/postgres";
@@ -116,6 +116,28 @@ function parseOptions(argv: readonly string[]): Options {
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
+/** How busy the machine's cores were over one second (Linux `/proc/stat`), before we add any work; null elsewhere. */
+async function machineBusy(): Promise<number | null> {
+  const sample = () => {
+    const fields = readFileSync("/proc/stat", "utf8")
+      .split("\n")[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const idle = fields[3]! + (fields[4] ?? 0);
+    return { idle, total: fields.reduce((a, b) => a + b, 0) };
+  };
+  try {
+    const a = sample();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const b = sample();
+    return b.total > a.total ? 1 - (b.idle - a.idle) / (b.total - a.total) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Removes only our keys: other engineers' tests share this Redis. SCAN, not KEYS, so Redis never blocks. */
 async function flushRedisPrefix(): Promise<string | null> {
   const redis = new Redis(REDIS_URL, {
@@ -197,6 +219,10 @@ async function runHttp(
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const startedAt = new Date();
+  const othersBusy = await machineBusy();
+  if (othersBusy !== null && othersBusy >= 0.1) {
+    log(`not a quiet machine: the cores were ${(othersBusy * 100).toFixed(0)}% busy before the run`);
+  }
   const machine = describeMachine();
   log(`mode: ${options.quick ? "quick" : "full"}`);
 
@@ -292,6 +318,13 @@ async function main(): Promise<void> {
     `- Run: ${options.rounds} interleaved round(s) × ${options.duration}s per contender after ${options.warmup}s warm-up, ` +
       `each server in its own process; ${elapsed.toFixed(0)}s in all`,
     ...(loadLine ? [loadLine] : []),
+    ...(othersBusy !== null && othersBusy >= 0.1
+      ? [
+          `- ⚠ Not a quiet machine: its cores were ${(othersBusy * 100).toFixed(0)}% busy in the second before the run. ` +
+            "Other work on the server's core takes its turns and its caches, and CPU µs per request reads high " +
+            "(see busy); compare ratios within this run only, and make result runs on a quiet machine.",
+        ]
+      : []),
     "",
     "## HTTP: `GET /hello` with `Authorization: Bearer <token>`",
     "",
@@ -327,7 +360,10 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${report}\n`);
   if (options.write) {
     mkdirSync(RESULTS_DIR, { recursive: true });
-    const dated = join(RESULTS_DIR, `${startedAt.toISOString().slice(0, 10)}-${mode}.md`);
+    // Issue 17 compares three full runs of one day: a second run that day gets `-2`, not the first's name.
+    const day = `${startedAt.toISOString().slice(0, 10)}-${mode}`;
+    let dated = join(RESULTS_DIR, `${day}.md`);
+    for (let n = 2; existsSync(dated); n++) dated = join(RESULTS_DIR, `${day}-${n}.md`);
     writeFileSync(dated, report);
     writeFileSync(join(RESULTS_DIR, "latest.md"), report);
     log(`wrote ${dated} and results/latest.md`);
