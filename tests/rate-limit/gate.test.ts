@@ -7,10 +7,12 @@ import { getRequestListener } from "@hono/node-server";
 import type { TokenGate, TokenStore } from "@tokengate/core";
 import { tokengate as expressGate } from "@tokengate/express";
 import { tokengate as honoGate, tokenAdminRouter } from "@tokengate/hono";
+import { tokengate as koaGate } from "@tokengate/koa";
 import { FailedAuthLimiter, MemoryLimitStore, RedisLimitStore, TokenRateLimiter } from "@tokengate/redis";
 import express from "express";
 import { Hono } from "hono";
 import { Redis } from "ioredis";
+import Koa from "koa";
 import supertest from "supertest";
 import { describeWithServices, itWithServices, redisUrl } from "../support/services";
 import { bearer, buildGate, honoApp, mintToken, TEAM_ID, USER_ID } from "./fixture";
@@ -84,8 +86,9 @@ describeWithServices(["redis"], "rate limits through the middleware", () => {
 });
 
 /**
- * Each adapter over a real socket: Express reads the client address and X-Forwarded-For off the
- * Node request, and so does Hono under @hono/node-server (`c.env.incoming`), not off a fetch Request.
+ * Each adapter over a real socket: Express and Koa read the client address and X-Forwarded-For off
+ * the Node request, and so does Hono under @hono/node-server (`c.env.incoming`), not off a fetch
+ * Request; all three read them only when the limiter asks.
  */
 const LIMITED_APPS: ReadonlyArray<readonly [string, (gate: TokenGate) => RequestListener]> = [
   [
@@ -97,6 +100,17 @@ const LIMITED_APPS: ReadonlyArray<readonly [string, (gate: TokenGate) => Request
         res.json({ ok: true });
       });
       return app;
+    },
+  ],
+  [
+    "koa",
+    (gate) => {
+      const app = new Koa();
+      app.use(koaGate(gate));
+      app.use((ctx) => {
+        ctx.body = { ok: true };
+      });
+      return app.callback();
     },
   ],
   [

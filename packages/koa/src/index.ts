@@ -53,8 +53,13 @@ export function tokengate(gate: TokenGate | TokenGateOptions, options: Middlewar
       () => ({
         authorization: authorizationFromRawHeaders(ctx.req.rawHeaders),
         queryToken: queryTokenInput(resolved, ctx.originalUrl),
-        clientAddress: ctx.req.socket.remoteAddress,
-        forwardedFor: ctx.req.headers["x-forwarded-for"],
+        // Read only when a failure limiter asks: `headers` makes Node parse every header line.
+        get clientAddress() {
+          return ctx.req.socket.remoteAddress;
+        },
+        get forwardedFor() {
+          return ctx.req.headers["x-forwarded-for"];
+        },
       }),
       ctx.state.auth,
     );
