@@ -127,7 +127,7 @@ function autocannon(core: number | null, why: string): LoadGenerator {
     version: string;
   };
   return {
-    name: `autocannon ${version} (its own process)`,
+    name: `autocannon ${version}`,
     why,
     async run(url, token, seconds, connections) {
       const [command, args] = onCore(core, process.execPath, [
@@ -187,7 +187,7 @@ export function chooseLoadGenerator(
     );
   }
   if (choice === "wrk") throw new Error(`--load=wrk, but wrk is missing (${problem})`);
-  const why = `wrk is missing and could not be installed (${problem}): falling back to autocannon in its own pinned process, which may not saturate the fastest servers`;
+  const why = `wrk is missing and could not be installed (${problem}): falling back to autocannon in its own process, which may not saturate the fastest servers`;
   log(why);
   return autocannon(core, why);
 }
