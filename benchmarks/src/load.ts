@@ -46,12 +46,13 @@ export function startServer(
       child.kill();
       resolve({ unavailable: "did not start within 60 s" });
     }, 60_000);
+    // Answers to "cpu", in the order asked; a server that dies answers NaN, so the run goes on.
+    const waiting: Array<(micros: number) => void> = [];
     child.once("exit", (code) => {
       clearTimeout(timer);
+      for (const answer of waiting.splice(0)) answer(Number.NaN);
       resolve({ unavailable: `exited with code ${code}` });
     });
-    // Answers to "cpu", in the order asked.
-    const waiting: Array<(micros: number) => void> = [];
     child.on("message", (message: ServerMessage) => {
       if (message.type === "cpu") waiting.shift()?.(message.micros);
     });
@@ -75,6 +76,7 @@ export function startServer(
         token: message.token,
         cpuMicros: () =>
           new Promise<number>((answer) => {
+            if (!child.connected) return answer(Number.NaN);
             waiting.push(answer);
             child.send("cpu");
           }),
