@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Contender, ServerMessage, ServerSettings } from "./contenders";
-import type { LoadGenerator } from "./load-generator";
+import type { LoadGenerator, LoadRun } from "./load-generator";
 import { pinProcess } from "./pinning";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -132,10 +132,19 @@ export async function measure(
   connections: number,
 ): Promise<LoadResult> {
   const before = await server.cpuMicros();
-  const run = await generator.run(server.url, server.token, seconds, connections);
+  let run: LoadRun;
+  try {
+    run = await generator.run(server.url, server.token, seconds, connections);
+  } catch (error) {
+    // One failed window marks its row (⚠) instead of ending the whole run.
+    process.stderr.write(
+      `[bench] ${server.contender.id}: ${error instanceof Error ? error.message : error}\n`,
+    );
+    run = { requests: 0, seconds, p50Ms: Number.NaN, p99Ms: Number.NaN, failures: 1 };
+  }
   const cpu = (await server.cpuMicros()) - before;
   return {
-    requestsPerSecond: run.requests / run.seconds,
+    requestsPerSecond: run.requests > 0 ? run.requests / run.seconds : Number.NaN,
     cpuMicrosPerRequest: run.requests > 0 ? cpu / run.requests : Number.NaN,
     busy: cpu / (run.seconds * 1e6),
     p50Ms: run.p50Ms,
