@@ -14,7 +14,7 @@
  *   --no-pin             leave servers and load generator unpinned (for comparison only)
  *   --sizes=A,B,C        table sizes for the cold-miss measurement
  *   --samples=N          cold-miss lookups per size
- *   --only=TEXT          only HTTP contenders whose id contains TEXT (e.g. --only=hono/)
+ *   --only=TEXT[,TEXT]   only HTTP contenders whose id contains one TEXT (e.g. --only=hono/)
  *   --profile=ID         run that contender's server with --cpu-prof (profiles in .data/profiles)
  *   --skip-http, --skip-micro, --skip-cold, --no-write
  */
@@ -167,7 +167,8 @@ async function runHttp(
   cores: CorePlan,
   generator: LoadGenerator,
 ): Promise<HttpSeries[]> {
-  const contenders = CONTENDERS.filter((c) => !options.only || c.id.includes(options.only));
+  const wanted = options.only?.split(",");
+  const contenders = CONTENDERS.filter((c) => !wanted || wanted.some((text) => c.id.includes(text)));
   const series = new Map<string, HttpSeries>();
   const servers: RunningServer[] = [];
   const start = async (contender: Contender) => {
