@@ -78,7 +78,8 @@ export interface ServerSettings {
   readonly redisClusterUrl?: string;
 }
 
-/** What a server process tells the parent once it listens. */
-export type ServerReady =
+/** What a server process tells the parent: that it listens (or cannot), and its CPU time when asked. */
+export type ServerMessage =
   | { readonly type: "ready"; readonly port: number; readonly token: string }
-  | { readonly type: "unavailable"; readonly reason: string };
+  | { readonly type: "unavailable"; readonly reason: string }
+  | { readonly type: "cpu"; readonly micros: number };

@@ -4,18 +4,21 @@
  * benchmarks/results/. It reports; it never fails a run for missing a target.
  *
  * Options (all optional):
- *   --quick              short runs, 2 rounds, 1k/10k tokens: under two minutes, for CI
+ *   --quick              short runs: 5 rounds of 1 s, 1k/10k tokens, for CI
  *   --rounds=N           rounds of the HTTP benchmark (contenders alternate within each round)
- *   --duration=S         seconds of load per contender per round
- *   --warmup=S           seconds of unmeasured load per contender before the first round
- *   --connections=N      autocannon connections (default 10)
+ *   --duration=S         whole seconds of load per contender per round
+ *   --warmup=S           whole seconds of unmeasured load per contender before the first round
+ *   --connections=N      load generator connections (default 10)
+ *   --load=wrk|autocannon  force a load generator (default: wrk, installed when missing and
+ *                        allowed, else autocannon in its own pinned process)
+ *   --no-pin             leave servers and load generator unpinned (for comparison only)
  *   --sizes=A,B,C        table sizes for the cold-miss measurement
  *   --samples=N          cold-miss lookups per size
- *   --only=TEXT          only HTTP contenders whose id contains TEXT (e.g. --only=hono/)
+ *   --only=TEXT[,TEXT]   only HTTP contenders whose id contains one TEXT (e.g. --only=hono/)
  *   --profile=ID         run that contender's server with --cpu-prof (profiles in .data/profiles)
  *   --skip-http, --skip-micro, --skip-cold, --no-write
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrate } from "@tokengate/postgres";
@@ -25,6 +28,7 @@ import { CONTENDERS, type Contender, type ServerSettings } from "./contenders";
 import { DATA_DIR, ensurePostgresDataset, ensureSqliteDataset } from "./dataset";
 import type { GateEnvironment } from "./gates";
 import { checkServer, measure, type RunningServer, startServer } from "./load";
+import { chooseLoadGenerator, type LoadChoice, type LoadGenerator } from "./load-generator";
 import { describeMachine } from "./machine";
 import {
   type ColdMissRow,
@@ -33,6 +37,7 @@ import {
   measureWarmVerify,
   type VerifyTiming,
 } from "./micro";
+import { type CorePlan, planCores } from "./pinning";
 import { coldTable, type HttpSeries, httpTable, targetVerdicts, verifyTable } from "./report";
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "results");
@@ -48,6 +53,8 @@ interface Options {
   duration: number;
   warmup: number;
   connections: number;
+  load: LoadChoice;
+  pin: boolean;
   sizes: number[];
   samples: number;
   verifyCalls: number;
@@ -75,15 +82,26 @@ function parseOptions(argv: readonly string[]): Options {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
     return value;
   };
+  const seconds = (name: string, fallback: number) => {
+    const value = number(name, fallback);
+    if (!Number.isInteger(value)) throw new Error(`--${name} must be whole seconds (wrk takes no fractions)`);
+    return value;
+  };
+  const load = flags.get("load") ?? "auto";
+  if (load !== "auto" && load !== "wrk" && load !== "autocannon") {
+    throw new Error("--load must be wrk or autocannon");
+  }
   const sizes =
     flags.get("sizes")?.split(",").map(Number) ?? (quick ? [1_000, 10_000] : [1_000, 100_000, 1_000_000]);
   if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new Error("--sizes must be positive integers");
   return {
     quick,
-    rounds: number("rounds", quick ? 2 : 5),
-    duration: number("duration", quick ? 1 : 10),
-    warmup: number("warmup", quick ? 0.5 : 3),
+    rounds: number("rounds", 5),
+    duration: seconds("duration", quick ? 1 : 5),
+    warmup: seconds("warmup", quick ? 1 : 2),
     connections: number("connections", 10),
+    load,
+    pin: !flags.has("no-pin"),
     sizes,
     samples: number("samples", quick ? 2_000 : 20_000),
     verifyCalls: number("verify-calls", quick ? 100_000 : 1_000_000),
@@ -97,6 +115,28 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+/** How busy the machine's cores were over one second (Linux `/proc/stat`), before we add any work; null elsewhere. */
+async function machineBusy(): Promise<number | null> {
+  const sample = () => {
+    const fields = readFileSync("/proc/stat", "utf8")
+      .split("\n")[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const idle = fields[3]! + (fields[4] ?? 0);
+    return { idle, total: fields.reduce((a, b) => a + b, 0) };
+  };
+  try {
+    const a = sample();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const b = sample();
+    return b.total > a.total ? 1 - (b.idle - a.idle) / (b.total - a.total) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Removes only our keys: other engineers' tests share this Redis. SCAN, not KEYS, so Redis never blocks. */
 async function flushRedisPrefix(): Promise<string | null> {
@@ -121,14 +161,20 @@ async function flushRedisPrefix(): Promise<string | null> {
   }
 }
 
-async function runHttp(options: Options, env: GateEnvironment): Promise<HttpSeries[]> {
-  const contenders = CONTENDERS.filter((c) => !options.only || c.id.includes(options.only));
+async function runHttp(
+  options: Options,
+  env: GateEnvironment,
+  cores: CorePlan,
+  generator: LoadGenerator,
+): Promise<HttpSeries[]> {
+  const wanted = options.only?.split(",");
+  const contenders = CONTENDERS.filter((c) => !wanted || wanted.some((text) => c.id.includes(text)));
   const series = new Map<string, HttpSeries>();
   const servers: RunningServer[] = [];
   const start = async (contender: Contender) => {
     const settings: ServerSettings = { contender, ...env };
     const profileDir = options.profile === contender.id ? join(DATA_DIR, "profiles") : undefined;
-    const started = await startServer(settings, profileDir);
+    const started = await startServer(settings, cores.server, profileDir);
     if ("unavailable" in started) {
       series.set(contender.id, { contender, rounds: [], unavailable: started.unavailable });
       return;
@@ -154,13 +200,13 @@ async function runHttp(options: Options, env: GateEnvironment): Promise<HttpSeri
     // Idle servers cost nothing, so all stay up and the contenders alternate within every round.
     const running = contenders.flatMap((c) => servers.filter((s) => s.contender.id === c.id));
     log(`warming ${running.length} servers for ${options.warmup}s each`);
-    for (const server of running) await measure(server, options.warmup, options.connections);
+    for (const server of running) await measure(server, generator, options.warmup, options.connections);
     for (let round = 0; round < options.rounds; round++) {
       log(`round ${round + 1}/${options.rounds}: ${options.duration}s per contender`);
       // Rotate the order so that no contender always runs right after the same neighbour.
       const offset = (round * 7) % running.length;
       for (const server of [...running.slice(offset), ...running.slice(0, offset)]) {
-        const result = await measure(server, options.duration, options.connections);
+        const result = await measure(server, generator, options.duration, options.connections);
         series.get(server.contender.id)!.rounds.push(result);
       }
     }
@@ -174,6 +220,10 @@ async function runHttp(options: Options, env: GateEnvironment): Promise<HttpSeri
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const startedAt = new Date();
+  const othersBusy = await machineBusy();
+  if (othersBusy !== null && othersBusy >= 0.1) {
+    log(`not a quiet machine: the cores were ${(othersBusy * 100).toFixed(0)}% busy before the run`);
+  }
   const machine = describeMachine();
   log(`mode: ${options.quick ? "quick" : "full"}`);
 
@@ -212,7 +262,18 @@ async function main(): Promise<void> {
     redisPrefix: REDIS_PREFIX,
   };
 
-  const series = options.http ? await runHttp(options, env) : [];
+  let loadLine = "";
+  let series: HttpSeries[] = [];
+  if (options.http) {
+    const cores = planCores(options.pin);
+    log(cores.note);
+    const generator = chooseLoadGenerator(options.load, cores.load, log);
+    log(`load generator: ${generator.name}`);
+    loadLine =
+      `- Load: ${generator.name}, ${options.connections} connections, in its own process (${generator.why}); ` +
+      `${cores.note}`;
+    series = await runHttp(options, env, cores, generator);
+  }
 
   let timings: VerifyTiming[] = [];
   if (options.micro) {
@@ -255,14 +316,25 @@ async function main(): Promise<void> {
     `# tokengate benchmark — ${mode} run, ${startedAt.toISOString()}`,
     "",
     machine,
-    `- Run: ${options.rounds} round(s) × ${options.duration}s per contender after ${options.warmup}s warm-up, ` +
-      `${options.connections} connections, one autocannon in the parent process, each server in its own process; ` +
-      `${elapsed.toFixed(0)}s in all`,
+    `- Run: ${options.rounds} interleaved round(s) × ${options.duration}s per contender after ${options.warmup}s warm-up, ` +
+      `each server in its own process; ${elapsed.toFixed(0)}s in all`,
+    ...(loadLine ? [loadLine] : []),
+    ...(othersBusy !== null && othersBusy >= 0.1
+      ? [
+          `- ⚠ Not a quiet machine: its cores were ${(othersBusy * 100).toFixed(0)}% busy in the second before the run. ` +
+            "Other work on the server's core takes its turns and its caches, and CPU µs per request reads high " +
+            "(see busy); compare ratios within this run only, and make result runs on a quiet machine.",
+        ]
+      : []),
     "",
     "## HTTP: `GET /hello` with `Authorization: Bearer <token>`",
     "",
-    "Medians over rounds. The ratio is the median, over rounds, of requests/s divided by the same framework's " +
-      "no-auth baseline measured in the same round.",
+    "CPU µs/request is the server process's own CPU time (user + system, all threads) over the measured",
+    "window, divided by the requests it served: what the request costs, whatever else the machine does.",
+    "Each ratio is computed within each round (the contender against its framework's baseline, or its",
+    "hand-written ideal, measured in the same round) as the other's CPU µs/request over this one's, so",
+    "1.00 means no dearer, 0.50 twice as dear; shown as the median over rounds and the min–max. Other",
+    "columns are medians over rounds; busy is the server's CPU time over the load's wall time.",
     "",
     options.http ? httpTable(series) : "_skipped_",
     "",
@@ -289,7 +361,10 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${report}\n`);
   if (options.write) {
     mkdirSync(RESULTS_DIR, { recursive: true });
-    const dated = join(RESULTS_DIR, `${startedAt.toISOString().slice(0, 10)}-${mode}.md`);
+    // Issue 17 compares three full runs of one day: a second run that day gets `-2`, not the first's name.
+    const day = `${startedAt.toISOString().slice(0, 10)}-${mode}`;
+    let dated = join(RESULTS_DIR, `${day}.md`);
+    for (let n = 2; existsSync(dated); n++) dated = join(RESULTS_DIR, `${day}-${n}.md`);
     writeFileSync(dated, report);
     writeFileSync(join(RESULTS_DIR, "latest.md"), report);
     log(`wrote ${dated} and results/latest.md`);

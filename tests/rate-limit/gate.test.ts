@@ -2,12 +2,17 @@
  * Rate limits seen from outside: headers on every authenticated response, 429 with Retry-After,
  * usage in the admin list, and the failed-auth limiter with and without trusted proxies.
  */
-import type { TokenStore } from "@tokengate/core";
+import type { RequestListener } from "node:http";
+import { getRequestListener } from "@hono/node-server";
+import type { TokenGate, TokenStore } from "@tokengate/core";
 import { tokengate as expressGate } from "@tokengate/express";
-import { tokenAdminRouter } from "@tokengate/hono";
+import { tokengate as honoGate, tokenAdminRouter } from "@tokengate/hono";
+import { tokengate as koaGate } from "@tokengate/koa";
 import { FailedAuthLimiter, MemoryLimitStore, RedisLimitStore, TokenRateLimiter } from "@tokengate/redis";
 import express from "express";
+import { Hono } from "hono";
 import { Redis } from "ioredis";
+import Koa from "koa";
 import supertest from "supertest";
 import { describeWithServices, itWithServices, redisUrl } from "../support/services";
 import { bearer, buildGate, honoApp, mintToken, TEAM_ID, USER_ID } from "./fixture";
@@ -80,7 +85,46 @@ describeWithServices(["redis"], "rate limits through the middleware", () => {
   });
 });
 
-describe("failed-authentication limiter per client address", () => {
+/**
+ * Each adapter over a real socket: Express and Koa read the client address and X-Forwarded-For off
+ * the Node request, and so does Hono under @hono/node-server (`c.env.incoming`), not off a fetch
+ * Request; all three read them only when the limiter asks.
+ */
+const LIMITED_APPS: ReadonlyArray<readonly [string, (gate: TokenGate) => RequestListener]> = [
+  [
+    "express",
+    (gate) => {
+      const app = express();
+      app.use(expressGate(gate));
+      app.get("/api/me", (_req, res) => {
+        res.json({ ok: true });
+      });
+      return app;
+    },
+  ],
+  [
+    "koa",
+    (gate) => {
+      const app = new Koa();
+      app.use(koaGate(gate));
+      app.use((ctx) => {
+        ctx.body = { ok: true };
+      });
+      return app.callback();
+    },
+  ],
+  [
+    "hono (@hono/node-server)",
+    (gate) => {
+      const app = new Hono();
+      app.use(honoGate(gate));
+      app.get("/api/me", (c) => c.json({ ok: true }));
+      return getRequestListener(app.fetch);
+    },
+  ],
+];
+
+describe.each(LIMITED_APPS)("failed-authentication limiter per client address (%s)", (_name, listener) => {
   function countingStore(gateStore: TokenStore): { store: TokenStore; lookups: () => number } {
     let lookups = 0;
     const store = new Proxy(gateStore, {
@@ -98,7 +142,7 @@ describe("failed-authentication limiter per client address", () => {
     return { store, lookups: () => lookups };
   }
 
-  async function expressApp(trustedProxies?: readonly string[]) {
+  async function limitedApp(trustedProxies?: readonly string[]) {
     const base = buildGate({});
     const counted = countingStore(base.store);
     const gate = buildGate({
@@ -112,18 +156,13 @@ describe("failed-authentication limiter per client address", () => {
       ...(trustedProxies ? { trustedProxies } : {}),
     });
     const { token } = await mintToken(gate);
-    const app = express();
-    app.use(expressGate(gate));
-    app.get("/api/me", (_req, res) => {
-      res.json({ ok: true });
-    });
-    return { request: supertest(app), token, lookups: counted.lookups };
+    return { request: supertest(listener(gate)), token, lookups: counted.lookups };
   }
 
   const BAD = "api_0000000000000000";
 
   it("blocks the socket's address after 3 failures, before the store is asked, whatever X-Forwarded-For says", async () => {
-    const { request, token, lookups } = await expressApp();
+    const { request, token, lookups } = await limitedApp();
     for (let i = 0; i < 3; i++) {
       const r = await request
         .get("/api/me")
@@ -143,7 +182,7 @@ describe("failed-authentication limiter per client address", () => {
   });
 
   it("believes X-Forwarded-For only from a trusted proxy, and then counts each client apart", async () => {
-    const { request, token } = await expressApp(["127.0.0.1", "::1"]);
+    const { request, token } = await limitedApp(["127.0.0.1", "::1"]);
     for (let i = 0; i < 3; i++) {
       await request
         .get("/api/me")

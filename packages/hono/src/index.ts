@@ -9,9 +9,9 @@ import {
   type AdminBody,
   type AdminRouterSettings,
   type AuthIdentity,
-  type AuthorizationInput,
   adminBodyTimeout,
   authorizationFromRawHeaders,
+  type CredentialInput,
   checkAdminRouterOptions,
   createAuthDecider,
   fetchRequestOrigin,
@@ -39,15 +39,51 @@ function nodeIncoming(c: Context): IncomingMessage | undefined {
 }
 
 /**
- * Every Authorization header line. Fetch's `Headers` join repeated fields with ", ", so two
- * `Token x` lines would read as one value of an unknown scheme (401, where DESIGN.md says 400).
- * Under @hono/node-server the raw lines are there to count; other runtimes give only the join.
+ * What the gate reads off one request. Under @hono/node-server it comes from the Node request
+ * the adapter exposes (`c.env.incoming`): `c.req.raw.headers` would build a fetch `Headers` over
+ * the raw lines (and Node would parse every header into `incoming.headers`), a few microseconds a
+ * request that the gate never needs. The raw lines also keep repeated Authorization fields apart:
+ * fetch's `Headers` join them with ", ", so two `Token x` lines would read as one value of an
+ * unknown scheme (401, where DESIGN.md says 400). Other runtimes read the fetch `Request`.
+ *
+ * The client address and X-Forwarded-For are getters: the verifier reads them only when a failure
+ * limiter is configured, so a deployment without one pays nothing for them.
  */
-function authorizationOf(c: Context): AuthorizationInput {
+function credentialInputOf(
+  c: Context,
+  gate: TokenGate,
+  address: (c: Context) => string | undefined,
+): CredentialInput {
   const incoming = nodeIncoming(c);
-  return incoming?.rawHeaders
-    ? authorizationFromRawHeaders(incoming.rawHeaders)
-    : c.req.raw.headers.get("authorization");
+  if (incoming?.rawHeaders) {
+    return {
+      authorization: authorizationFromRawHeaders(incoming.rawHeaders),
+      queryToken: queryTokenInput(gate, c.req.url),
+      get clientAddress() {
+        return address(c);
+      },
+      get forwardedFor() {
+        return incoming.headers["x-forwarded-for"];
+      },
+      get userAgent() {
+        return incoming.headers["user-agent"];
+      },
+    };
+  }
+  const headers = c.req.raw.headers;
+  return {
+    authorization: headers.get("authorization"),
+    queryToken: queryTokenInput(gate, c.req.url),
+    get clientAddress() {
+      return address(c);
+    },
+    get forwardedFor() {
+      return headers.get("x-forwarded-for");
+    },
+    get userAgent() {
+      return headers.get("user-agent");
+    },
+  };
 }
 
 /** The client address under @hono/node-server; other runtimes pass `clientAddress`. */
@@ -76,16 +112,7 @@ export function tokengate(
   const resolved = decider.gate;
   const address = options.clientAddress ?? nodeAddress;
   return async function tokengateMiddleware(c, next) {
-    const decision = await decider.decide(
-      () => ({
-        authorization: authorizationOf(c),
-        queryToken: queryTokenInput(resolved, c.req.url),
-        clientAddress: address(c),
-        forwardedFor: c.req.raw.headers.get("x-forwarded-for"),
-        userAgent: c.req.raw.headers.get("user-agent"),
-      }),
-      c.get("auth"),
-    );
+    const decision = await decider.decide(() => credentialInputOf(c, resolved, address), c.get("auth"));
     if (decision.action === "respond") return toResponse(decision.answer);
     if (decision.identity) c.set("auth", decision.identity);
     await next();

@@ -53,9 +53,16 @@ export function tokengate(gate: TokenGate | TokenGateOptions, options: Middlewar
       () => ({
         authorization: authorizationFromRawHeaders(ctx.req.rawHeaders),
         queryToken: queryTokenInput(resolved, ctx.originalUrl),
-        clientAddress: ctx.req.socket.remoteAddress,
-        forwardedFor: ctx.req.headers["x-forwarded-for"],
-        userAgent: ctx.req.headers["user-agent"],
+        // Read only when a failure limiter asks: `headers` makes Node parse every header line.
+        get clientAddress() {
+          return ctx.req.socket.remoteAddress;
+        },
+        get forwardedFor() {
+          return ctx.req.headers["x-forwarded-for"];
+        },
+        get userAgent() {
+          return ctx.req.headers["user-agent"];
+        },
       }),
       ctx.state.auth,
     );
