@@ -12,6 +12,12 @@ const session = (userId: number | null): Array<[string, string]> =>
 export interface AdminApi {
   create(userId: number | null, body: unknown): Promise<BehaviourResponse>;
   list(userId: number | null, query?: string): Promise<BehaviourResponse>;
+  /** The security log: `GET /api-tokens/events` with the query as given (`?teamId=…`). */
+  events(
+    userId: number | null,
+    query?: string,
+    headers?: Array<[string, string]>,
+  ): Promise<BehaviourResponse>;
   remove(userId: number | null, id: number | string): Promise<BehaviourResponse>;
   /** `body` undefined sends no body at all. */
   rotate(userId: number | null, id: number | string, body?: unknown): Promise<BehaviourResponse>;
@@ -37,6 +43,12 @@ export function adminApi(client: Client): AdminApi {
       }),
     list: (userId, query = "") =>
       client.send({ method: "GET", path: `/api-tokens${query}`, headers: session(userId) }),
+    events: (userId, query = "", headers = []) =>
+      client.send({
+        method: "GET",
+        path: `/api-tokens/events${query}`,
+        headers: [...session(userId), ...headers],
+      }),
     remove: (userId, id) =>
       client.send({ method: "DELETE", path: `/api-tokens/${id}`, headers: session(userId) }),
     rotate: (userId, id, body) =>

@@ -14,7 +14,7 @@ import { type CrossSitePolicy, isCrossOriginRequest, type RequestOrigin } from "
 import { adminFailureAnswer, type HttpAnswer, jsonAnswer, TokenGateError } from "./errors";
 import { type AdminOpenApiOptions, openApiAnswer } from "./openapi";
 import type { Result } from "./result";
-import { ListApiTokensQuerySchema, TokenIdParamSchema } from "./schemas";
+import { ListApiTokensQuerySchema, ListSecurityEventsQuerySchema, TokenIdParamSchema } from "./schemas";
 import type { TokenService } from "./service";
 import { isStoreInputFault } from "./store-fault";
 import { fieldError, parseOrFail } from "./validation";
@@ -26,6 +26,7 @@ export const ADMIN_ROUTES = [
   { method: "DELETE", path: "/:id", operation: "delete" },
   { method: "POST", path: "/:id/rotate", operation: "rotate" },
   { method: "GET", path: "/session", operation: "session" },
+  { method: "GET", path: "/events", operation: "events" },
   { method: "GET", path: "/ui", operation: "page" },
   { method: "GET", path: "/ui/app.js", operation: "pageScript" },
   { method: "GET", path: "/ui/app.css", operation: "pageStyle" },
@@ -166,6 +167,10 @@ export interface AdminCall extends RequestOrigin {
   readonly body: AdminBody;
   /** The signed-in user, as the application's `getActor` hook answered; null when signed out. */
   readonly actorUserId: number | null;
+  /** The raw `X-Forwarded-For`, for the security log's client address (believed from trusted proxies only). */
+  readonly forwardedFor?: string | readonly string[] | null | undefined;
+  /** The `User-Agent` header, for the security log. */
+  readonly userAgent?: string | undefined;
   readonly settings?: AdminRouterSettings | undefined;
 }
 
@@ -190,6 +195,7 @@ function abandonedBodyAnswer(body: AdminBody): HttpAnswer | undefined {
 const STORE_INPUT_FIELD: Partial<Record<AdminOperation, string>> = {
   create: "teamId",
   list: "teamId",
+  events: "teamId",
   delete: "id",
   rotate: "id",
 };
@@ -287,7 +293,11 @@ export class TokenAdmin {
       return adminFailureAnswer(new TokenGateError("csrf_rejected"));
     }
     if (call.actorUserId === null) return adminFailureAnswer(new TokenGateError("unauthenticated"));
-    const principal = { kind: "user", userId: call.actorUserId } as const;
+    const principal = {
+      kind: "user",
+      userId: call.actorUserId,
+      client: { clientAddress: call.peerAddress, forwardedFor: call.forwardedFor, userAgent: call.userAgent },
+    } as const;
 
     switch (call.operation) {
       case "create": {
@@ -321,6 +331,20 @@ export class TokenAdmin {
       }
       case "session":
         return sessionAnswer(call.actorUserId, this.people);
+      case "events": {
+        const params = adminQuery(call.query);
+        if (!params.ok) return adminFailureAnswer(params.error);
+        const query = parseOrFail(ListSecurityEventsQuerySchema, params.value, "query");
+        if (!query.ok) return adminFailureAnswer(query.error);
+        const { teamId, tokenId, cursor, limit } = query.value;
+        const listed = await this.service.listEvents(principal, {
+          ...(teamId === undefined ? {} : { teamId }),
+          ...(tokenId === undefined ? {} : { tokenId }),
+          ...(cursor === undefined ? {} : { cursor }),
+          ...(limit === undefined ? {} : { limit }),
+        });
+        return listed.ok ? jsonAnswer(200, listed.value) : adminFailureAnswer(listed.error);
+      }
       case "rotate": {
         const id = parseOrFail(TokenIdParamSchema, call.id, "id");
         if (!id.ok) return adminFailureAnswer(id.error);

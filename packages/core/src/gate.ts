@@ -6,6 +6,8 @@ import { sha512Digester, type TokenDigester } from "./digest";
 import { assertRealm } from "./errors";
 import { consoleLogger, type Logger } from "./logger";
 import { storeLookup } from "./lookup";
+import { type SecurityEventHook, SecurityEventRecorder } from "./security-events";
+import { MemorySecurityLog, type SecurityLog } from "./security-log";
 import { TokenService } from "./service";
 import { documensoTokenFormat, type TokenFormat } from "./token-format";
 import type {
@@ -69,6 +71,21 @@ export interface TokenGateOptions {
   trustedOrigins?: readonly string[];
   /** Per-token usage counts shown in the admin list, e.g. the `TokenRateLimiter`. */
   usageReader?: UsageReader;
+  /**
+   * Where the token security log is kept (created, rotated, revoked, and refusals of expired,
+   * disabled-owner and rate-limited tokens). Default: a `MemorySecurityLog`, bounded and lost on
+   * restart; pass the store's (`SqliteSecurityLog`, `PostgresSecurityLog`) to keep it, or `false`
+   * to keep none.
+   */
+  securityLog?: SecurityLog | false;
+  /** Security log entries older than this many days are pruned. Default 90. */
+  securityLogRetentionDays?: number;
+  /**
+   * Called with every security event once it is written, to forward it elsewhere (a SIEM, a
+   * queue). Off the request path; an error it throws or rejects with is logged once, never
+   * answered to a client.
+   */
+  onEvent?: SecurityEventHook;
 }
 
 /** The assembled suite: one verifier for the middlewares, one service and admin for the routers. */
@@ -81,12 +98,14 @@ export interface TokenGate {
   readonly cache: CredentialCache | undefined;
   readonly realm: string;
   readonly allowQueryToken: boolean;
+  /** The token security log's writer; `securityEvents.log` is where it keeps events. */
+  readonly securityEvents: SecurityEventRecorder;
   /**
    * Call after changing the directory (a user disabled, a member removed): every cached credential
    * is dropped on every instance, so the change holds on the next request.
    */
   directoryChanged(): Promise<void>;
-  /** Writes pending last-used times and closes the cache. Call on shutdown. */
+  /** Writes pending last-used times and security events, and closes the cache. Call on shutdown. */
   close(): Promise<void>;
 }
 
@@ -123,8 +142,9 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? consoleLogger;
   // The admin router's cross-site check believes the same proxies as the client-address check.
+  const trustedProxies = options.trustedProxies ? new TrustedProxies(options.trustedProxies) : undefined;
   const crossSite = {
-    trustedProxies: options.trustedProxies ? new TrustedProxies(options.trustedProxies) : undefined,
+    trustedProxies,
     trustedOrigins: options.trustedOrigins ? new TrustedOrigins(options.trustedOrigins) : undefined,
   };
 
@@ -136,6 +156,22 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
       ? undefined
       : new BatchedUsageRecorder(store, { intervalMs: options.usageFlushIntervalMs ?? 5_000, logger });
 
+  const securityLog = options.securityLog ?? new MemorySecurityLog();
+  if (
+    securityLog !== false &&
+    (typeof securityLog !== "object" || typeof securityLog.append !== "function")
+  ) {
+    throw new TypeError("createTokenGate: `securityLog` must be a SecurityLog or false");
+  }
+  const securityEvents = new SecurityEventRecorder({
+    log: securityLog === false ? undefined : securityLog,
+    clock,
+    logger,
+    onEvent: options.onEvent,
+    trustedProxies,
+    retentionDays: options.securityLogRetentionDays,
+  });
+
   const verifier = new TokenVerifier({
     lookup,
     digesters,
@@ -146,8 +182,9 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     usage,
     limiter: options.rateLimiter,
     failureLimiter: options.failureLimiter,
-    trustedProxies: options.trustedProxies ? new TrustedProxies(options.trustedProxies) : undefined,
+    trustedProxies,
     formerMemberTokens,
+    securityEvents,
   });
   const service = new TokenService({
     store,
@@ -160,6 +197,7 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     allowedScopes: options.allowedScopes,
     usageReader: options.usageReader,
     logger,
+    securityEvents,
   });
   return {
     [GATE]: true,
@@ -171,11 +209,13 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     cache,
     realm,
     allowQueryToken: options.allowQueryToken ?? false,
+    securityEvents,
     async directoryChanged() {
       await cache?.invalidateAll();
     },
     async close() {
       await usage?.close();
+      await securityEvents.close();
       await cache?.close?.();
     },
   } as TokenGate;

@@ -58,10 +58,28 @@ export {
 } from "./middleware";
 export { readNodeBody, readWebBody } from "./node-body";
 export { type AdminOpenApiOptions, adminOpenApiDocument } from "./openapi";
-export { fetchRequestOrigin, nodeRequestOrigin } from "./request-origin";
+export { type AdminRequestFacts, fetchRequestOrigin, nodeRequestOrigin } from "./request-origin";
 export { err, ok, type Result } from "./result";
 export * from "./schemas";
-export { TokenService, type TokenServiceConfig } from "./service";
+export {
+  DEFAULT_RETENTION_DAYS,
+  type EventToken,
+  type RequestClient,
+  type SecurityEventHook,
+  SecurityEventRecorder,
+  type SecurityEventRecorderOptions,
+} from "./security-events";
+export {
+  decodeEventCursor,
+  encodeEventCursor,
+  MemorySecurityLog,
+  type SecurityLog,
+  type SecurityLogEntry,
+  type SecurityLogQuery,
+  type StoredSecurityEvent,
+  toSecurityEvent,
+} from "./security-log";
+export { DEFAULT_EVENTS_LIMIT, TokenService, type TokenServiceConfig } from "./service";
 export { isStoreInputFault } from "./store-fault";
 export { checksumTokenFormat, documensoTokenFormat, randomString, type TokenFormat } from "./token-format";
 export type * from "./types";

@@ -6,11 +6,20 @@
 import type { IncomingMessage } from "node:http";
 import type { RequestOrigin } from "./admin-page/cross-site";
 
+/**
+ * What the admin router reads off a request besides its origin: the client's forwarding chain and
+ * user agent, which the security log records with each lifecycle event.
+ */
+export interface AdminRequestFacts extends RequestOrigin {
+  readonly forwardedFor?: string | undefined;
+  readonly userAgent?: string | undefined;
+}
+
 /** Node joins repeated headers it does not know into one string; an array only for set-cookie. */
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(", ") : value);
 
 /** The origin facts of a Node request. An empty `Origin:` header stays `""`, which is refused. */
-export function nodeRequestOrigin(req: IncomingMessage): RequestOrigin {
+export function nodeRequestOrigin(req: IncomingMessage): AdminRequestFacts {
   const { headers, socket } = req;
   return {
     origin: single(headers.origin),
@@ -21,6 +30,8 @@ export function nodeRequestOrigin(req: IncomingMessage): RequestOrigin {
     peerAddress: socket?.remoteAddress,
     forwardedProto: single(headers["x-forwarded-proto"]),
     forwardedHost: single(headers["x-forwarded-host"]),
+    forwardedFor: single(headers["x-forwarded-for"]),
+    userAgent: single(headers["user-agent"]),
   };
 }
 
@@ -31,7 +42,7 @@ export function nodeRequestOrigin(req: IncomingMessage): RequestOrigin {
  *
  * @param peerAddress the client's socket address, where the runtime tells it.
  */
-export function fetchRequestOrigin(request: Request, peerAddress?: string | undefined): RequestOrigin {
+export function fetchRequestOrigin(request: Request, peerAddress?: string | undefined): AdminRequestFacts {
   const { headers } = request;
   const url = new URL(request.url);
   const header = (name: string) => headers.get(name) ?? undefined;
@@ -43,5 +54,7 @@ export function fetchRequestOrigin(request: Request, peerAddress?: string | unde
     peerAddress,
     forwardedProto: header("x-forwarded-proto"),
     forwardedHost: header("x-forwarded-host"),
+    forwardedFor: header("x-forwarded-for"),
+    userAgent: header("user-agent"),
   };
 }

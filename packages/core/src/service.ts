@@ -8,9 +8,12 @@ import {
   type ApiTokenSummary,
   CreateApiTokenRequestSchema,
   type CreateApiTokenResponse,
+  type ListSecurityEventsResponse,
   RotateApiTokenRequestSchema,
   type RotateApiTokenResponse,
 } from "./schemas";
+import type { SecurityEventRecorder } from "./security-events";
+import { decodeEventCursor, encodeEventCursor, type SecurityLogQuery, toSecurityEvent } from "./security-log";
 import type { TokenFormat } from "./token-format";
 import type { CredentialCache, Directory, Principal, TeamRole, TokenRecord, TokenStore } from "./types";
 import type { UsageReader } from "./usage";
@@ -32,7 +35,15 @@ export interface TokenServiceConfig {
   readonly usageReader?: UsageReader | undefined;
   /** Where a row the store refused for no reason it could name is reported. Default: the console. */
   readonly logger?: Logger | undefined;
+  /** The token security log: told of every create, rotate and revoke, and read by `listEvents`. */
+  readonly securityEvents?: SecurityEventRecorder | undefined;
 }
+
+/** The security log's page size when the caller names none. */
+export const DEFAULT_EVENTS_LIMIT = 50;
+
+const actorOf = (principal: Principal) => (principal.kind === "user" ? principal.userId : null);
+const clientOf = (principal: Principal) => (principal.kind === "user" ? principal.client : undefined);
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -119,6 +130,7 @@ export class TokenService {
 
     const minted = await this.#mint({ name: tokenName, userId, teamId, expiresAt, scopes, now });
     if (!minted.ok) return minted;
+    this.#c.securityEvents?.record("created", minted.value.record, actorOf(principal), clientOf(principal));
     return ok({ id: minted.value.record.id, token: minted.value.token });
   }
 
@@ -169,6 +181,7 @@ export class TokenService {
     if (!found.ok) return found;
     await this.#c.store.delete(id);
     await this.#c.cache?.invalidate([found.value.digest]);
+    this.#c.securityEvents?.record("revoked", found.value, actorOf(principal), clientOf(principal));
     return ok({ id });
   }
 
@@ -225,7 +238,79 @@ export class TokenService {
     }
     // The cached copy carries the old expiry; drop it everywhere before answering.
     await this.#c.cache?.invalidate([old.digest]);
+    // The old token's history ends "rotated"; its successor's begins "created".
+    this.#c.securityEvents?.record("rotated", old, actorOf(principal), clientOf(principal));
+    this.#c.securityEvents?.record("created", record, actorOf(principal), clientOf(principal));
     return ok({ id: record.id, token, previous: { id: old.id, expiresAt: oldExpiresAt.toISOString() } });
+  }
+
+  /**
+   * A page of the token security log, newest first, under the token list's rules: a user sees the
+   * events of their personal tokens; a team's (`teamId`) only with a role that may manage its
+   * tokens; one token's (`tokenId`) only if they may manage that token, which is answered from the
+   * log itself once the token is gone, so a revoked token's history stays readable.
+   */
+  async listEvents(
+    principal: Principal,
+    query: { teamId?: number; tokenId?: number; cursor?: string; limit?: number } = {},
+  ): Promise<Result<ListSecurityEventsResponse>> {
+    const log = this.#c.securityEvents?.log;
+    if (!log) return err(new TokenGateError("not_found", { message: "This server keeps no security log" }));
+    // What this instance has buffered is written first, so a caller reads their own changes (and
+    // the history of a token revoked a moment ago is there to authorize against).
+    await this.#c.securityEvents?.flush(false);
+    let beforeId: number | undefined;
+    if (query.cursor !== undefined) {
+      const id = decodeEventCursor(query.cursor);
+      if (id === null) return err(fieldError("cursor", "cursor must be the nextCursor of a previous page"));
+      beforeId = id;
+    }
+    const filter: { teamId?: number; tokenId?: number; personalOf?: number } = {};
+    if (query.teamId !== undefined) filter.teamId = query.teamId;
+    if (query.tokenId !== undefined) filter.tokenId = query.tokenId;
+    if (principal.kind === "user") {
+      if (query.teamId !== undefined) {
+        const allowed = await this.#mayManageTeam(principal.userId, query.teamId);
+        if (!allowed.ok) return allowed;
+      } else if (query.tokenId !== undefined) {
+        const allowed = await this.#mayReadHistory(principal.userId, query.tokenId);
+        if (!allowed.ok) return allowed;
+      } else {
+        const actor = await this.#actor(principal.userId);
+        if (!actor.ok) return actor;
+        filter.personalOf = principal.userId;
+      }
+    }
+    const limit = query.limit ?? DEFAULT_EVENTS_LIMIT;
+    const found = await log.list({ ...filter, beforeId, limit: limit + 1 } satisfies SecurityLogQuery);
+    const page = found.slice(0, limit);
+    const last = page[page.length - 1];
+    return ok({
+      events: page.map(toSecurityEvent),
+      nextCursor: found.length > limit && last ? encodeEventCursor(last.id) : null,
+    });
+  }
+
+  /**
+   * Whether the user may read one token's history: the rule of `#findManageable` for a token that
+   * exists; for one that is gone, the same rule over the team and owner its last event recorded.
+   */
+  async #mayReadHistory(userId: number, tokenId: number): Promise<Result<void>> {
+    const found = await this.#findManageable({ kind: "user", userId }, tokenId);
+    if (found.ok) return ok(undefined);
+    if (found.error.code !== "not_found") return found;
+    if (await this.#c.store.findById(tokenId)) return found;
+    const [last] = (await this.#c.securityEvents?.log?.list({ tokenId, limit: 1 })) ?? [];
+    if (!last) return err(new TokenGateError("not_found"));
+    if (last.teamId === null) {
+      return last.ownerUserId === userId ? ok(undefined) : err(new TokenGateError("not_found"));
+    }
+    const role = await this.#c.directory.findRole(last.teamId, userId);
+    if (!role) return err(new TokenGateError("not_found"));
+    if (!this.#c.teamTokenRoles.includes(role)) {
+      return err(new TokenGateError("forbidden", { message: "You cannot manage this team's tokens" }));
+    }
+    return ok(undefined);
   }
 
   async #mint(input: {

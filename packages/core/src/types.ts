@@ -1,3 +1,5 @@
+import type { RequestClient } from "./security-events";
+
 /** A stored token. `digest` never leaves the server: no response schema includes it. */
 export interface TokenRecord {
   readonly id: number;
@@ -139,8 +141,13 @@ export interface AuthIdentity {
   readonly team: DirectoryTeam | null;
 }
 
-/** Who is calling the admin router or the service: a signed-in user, or an operator at a terminal. */
-export type Principal = { readonly kind: "user"; readonly userId: number } | { readonly kind: "operator" };
+/**
+ * Who is calling the admin router or the service: a signed-in user, or an operator at a terminal.
+ * `client` is where the user's request came from, for the security log (see `RequestClient`).
+ */
+export type Principal =
+  | { readonly kind: "user"; readonly userId: number; readonly client?: RequestClient | undefined }
+  | { readonly kind: "operator" };
 
 /**
  * Thrown by every `TokenStore.insert` when the digest exists already. Its message never carries

@@ -4,6 +4,7 @@ import type { Clock } from "./clock";
 import type { TokenDigester } from "./digest";
 import { assertRealm, authFailureAnswer, type HttpAnswer, TokenGateError } from "./errors";
 import { type Logger, OnceLog } from "./logger";
+import type { SecurityEventRecorder } from "./security-events";
 import type { TokenFormat } from "./token-format";
 import type { AuthIdentity, CredentialLookup, ResolvedCredential } from "./types";
 import type { UsageRecorder } from "./usage";
@@ -18,6 +19,8 @@ export interface CredentialInput {
   readonly clientAddress?: string | undefined;
   /** The raw `X-Forwarded-For`, believed only when `clientAddress` is a trusted proxy. */
   readonly forwardedFor?: string | readonly string[] | null | undefined;
+  /** The `User-Agent` header, recorded with a refusal in the security log. */
+  readonly userAgent?: string | readonly string[] | null | undefined;
 }
 
 /** The outcome of a rate-limit check: headers go on every authenticated response. */
@@ -65,6 +68,8 @@ export interface VerifierConfig {
   readonly unavailableRetryAfter?: number | undefined;
   /** A team token whose creator has left the team: refused (default) or accepted, as Documenso does. */
   readonly formerMemberTokens?: FormerMemberTokens | undefined;
+  /** Told of refusals the security log keeps: expired, disabled owner, rate-limited. */
+  readonly securityEvents?: SecurityEventRecorder | undefined;
 }
 
 /**
@@ -139,10 +144,11 @@ export class TokenVerifier {
           parsed.token,
           now,
           requirements,
+          input,
         );
       }
     }
-    return this.#check(parsed.token, now, requirements.scopes);
+    return this.#check(parsed.token, now, requirements.scopes, input);
   }
 
   async #verifyLimitingFailures(
@@ -151,6 +157,7 @@ export class TokenVerifier {
     token: string,
     now: Date,
     requirements: VerifyRequirements,
+    input: CredentialInput,
   ): Promise<VerifyOutcome> {
     let wait: number | null;
     try {
@@ -167,7 +174,7 @@ export class TokenVerifier {
       );
     }
 
-    const outcome = await this.#check(token, now, requirements.scopes);
+    const outcome = await this.#check(token, now, requirements.scopes, input);
     if (!outcome.ok && outcome.error.status === 401) {
       try {
         await failureLimiter.recordFailure(address, now);
@@ -192,7 +199,12 @@ export class TokenVerifier {
     return { ok: false, ...cached };
   }
 
-  #check(token: string, now: Date, scopes: readonly string[] | undefined): Promise<VerifyOutcome> {
+  #check(
+    token: string,
+    now: Date,
+    scopes: readonly string[] | undefined,
+    input: CredentialInput,
+  ): Promise<VerifyOutcome> {
     const { formats, digesters, lookup } = this.#config;
     // The shape check refuses garbage before any hashing or I/O.
     let shaped = false;
@@ -208,8 +220,8 @@ export class TokenVerifier {
       const digest = digesters[i]!.digest(token);
       const held = lookup.peek?.(digest);
       // Not held in memory: this digester and the rest go to the lookup, which may do I/O.
-      if (held === undefined) return this.#lookupFrom(token, i, digest, now, scopes);
-      if (held !== null) return this.#admit(held, now, scopes);
+      if (held === undefined) return this.#lookupFrom(token, i, digest, now, scopes, input);
+      if (held !== null) return this.#admit(held, now, scopes, input);
     }
     return Promise.resolve(this.#fail("invalid_token"));
   }
@@ -220,6 +232,7 @@ export class TokenVerifier {
     firstDigest: string,
     now: Date,
     scopes: readonly string[] | undefined,
+    input: CredentialInput,
   ): Promise<VerifyOutcome> {
     const { digesters, lookup } = this.#config;
     let credential: ResolvedCredential | null = null;
@@ -239,7 +252,7 @@ export class TokenVerifier {
       );
     }
     if (!credential) return this.#fail("invalid_token");
-    return this.#admit(credential, now, scopes);
+    return this.#admit(credential, now, scopes, input);
   }
 
   /** Judges a found credential: owner, team, expiry, scopes (all in memory), then the rate limit. */
@@ -247,6 +260,7 @@ export class TokenVerifier {
     credential: ResolvedCredential,
     now: Date,
     scopes: readonly string[] | undefined,
+    input: CredentialInput,
   ): Promise<VerifyOutcome> {
     const { token: record, actingUser, team, teamOwner, role } = credential;
     if (!actingUser) return Promise.resolve(this.#fail("invalid_token"));
@@ -258,8 +272,12 @@ export class TokenVerifier {
         return Promise.resolve(this.#fail("invalid_token"));
       }
     }
-    if (actingUser.disabled || teamOwner?.disabled) return Promise.resolve(this.#fail("owner_disabled"));
+    if (actingUser.disabled || teamOwner?.disabled) {
+      this.#config.securityEvents?.refusedOnUse("refused_disabled_owner", record, actingUser.id, input, now);
+      return Promise.resolve(this.#fail("owner_disabled"));
+    }
     if (record.expiresAt !== null && record.expiresAt.getTime() <= now.getTime()) {
+      this.#config.securityEvents?.refusedOnUse("expired_on_use", record, actingUser.id, input, now);
       return Promise.resolve(this.#fail("token_expired"));
     }
 
@@ -280,12 +298,18 @@ export class TokenVerifier {
     }
 
     const { limiter } = this.#config;
-    if (limiter) return this.#limit(limiter, identity, now);
+    if (limiter) return this.#limit(limiter, identity, now, record, input);
     this.#config.usage?.touch(record.id, now);
     return Promise.resolve({ ok: true, identity, headers: NO_HEADERS });
   }
 
-  async #limit(limiter: RateLimiter, identity: AuthIdentity, now: Date): Promise<VerifyOutcome> {
+  async #limit(
+    limiter: RateLimiter,
+    identity: AuthIdentity,
+    now: Date,
+    record: ResolvedCredential["token"],
+    input: CredentialInput,
+  ): Promise<VerifyOutcome> {
     let decision: RateLimitDecision;
     try {
       decision = await limiter.consume(identity, now);
@@ -296,6 +320,7 @@ export class TokenVerifier {
       return this.#failWith(new TokenGateError("store_unavailable", { cause, retryAfter: 1 }));
     }
     if (!decision.allowed) {
+      this.#config.securityEvents?.refusedOnUse("rate_limited", record, identity.userId, input, now);
       const error = new TokenGateError("rate_limited", { retryAfter: decision.retryAfter ?? 1 });
       const answer = authFailureAnswer(error, this.realm);
       return {

@@ -62,6 +62,7 @@ export function tokengate(
           queryToken: queryTokenInput(resolved, req.originalUrl),
           clientAddress: req.socket.remoteAddress,
           forwardedFor: req.headers["x-forwarded-for"],
+          userAgent: req.headers["user-agent"],
         }),
         req.auth,
       );

@@ -83,6 +83,7 @@ export function tokengate(
         queryToken: queryTokenInput(resolved, c.req.url),
         clientAddress: address(c),
         forwardedFor: c.req.raw.headers.get("x-forwarded-for"),
+        userAgent: c.req.raw.headers.get("user-agent"),
       }),
       c.get("auth"),
     );

@@ -56,6 +56,7 @@ export function tokengate(gate: TokenGate | TokenGateOptions, options: Middlewar
         queryToken: queryTokenInput(resolved, ctx.originalUrl),
         clientAddress: ctx.req.socket.remoteAddress,
         forwardedFor: ctx.req.headers["x-forwarded-for"],
+        userAgent: ctx.req.headers["user-agent"],
       }),
       ctx.state.auth,
     );

@@ -2,12 +2,15 @@ import Database from "better-sqlite3";
 import { sqliteDataVersion } from "./data-version";
 import { SqliteDirectory } from "./directory";
 import { migrateSqlite } from "./schema";
+import { SqliteSecurityLog } from "./security-log";
 import { SqliteTokenStore } from "./token-store";
 
 /** What `openSqlite` returns: a store and a directory over one database connection. */
 export interface SqliteTokenGate {
   readonly store: SqliteTokenStore;
   readonly directory: SqliteDirectory;
+  /** The token security log, in the same file: pass it as `createTokenGate`'s `securityLog`. */
+  readonly securityLog: SqliteSecurityLog;
   readonly db: Database.Database;
   /** `PRAGMA data_version` of this connection: see `sqliteDataVersion`. */
   dataVersion(): number;
@@ -20,7 +23,8 @@ export interface SqliteTokenGate {
  * `":memory:"` gives a private in-memory database, gone when closed.
  *
  * @example
- * const { store, directory, close } = openSqlite("tokengate.db");
+ * const { store, directory, securityLog, close } = openSqlite("tokengate.db");
+ * const gate = createTokenGate({ store, directory, securityLog });
  */
 export function openSqlite(filename: string): SqliteTokenGate {
   const db = new Database(filename);
@@ -28,10 +32,12 @@ export function openSqlite(filename: string): SqliteTokenGate {
     migrateSqlite(db);
     const store = new SqliteTokenStore(db, { closeDatabase: true });
     const directory = new SqliteDirectory(db);
+    const securityLog = new SqliteSecurityLog(db);
     const dataVersion = sqliteDataVersion(db);
     return {
       store,
       directory,
+      securityLog,
       db,
       dataVersion,
       close: () => {

@@ -6,6 +6,10 @@ import type { Database } from "better-sqlite3";
  *
  * There are no foreign keys from `tokens` to `users`/`teams`: an application may pair the store with
  * its own `Directory`, in which case these two tables stay empty.
+ *
+ * `security_events` is the token security log (issue 14). It has no foreign key to `tokens` either:
+ * a revoked token's history outlives its row. AUTOINCREMENT, so an id is never reused after a
+ * prune and the log's paging cursor (an id) stays a fixed point.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tokens (
@@ -34,6 +38,23 @@ CREATE TABLE IF NOT EXISTS teams (
   name          TEXT,
   owner_user_id INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS security_events (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  type           TEXT    NOT NULL,
+  at             INTEGER NOT NULL,
+  actor_user_id  INTEGER,
+  token_id       INTEGER,
+  token_name     TEXT,
+  team_id        INTEGER,
+  owner_user_id  INTEGER,
+  client_address TEXT,
+  user_agent     TEXT,
+  count          INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS security_events_team ON security_events (team_id, id);
+CREATE INDEX IF NOT EXISTS security_events_token ON security_events (token_id, id);
+CREATE INDEX IF NOT EXISTS security_events_personal ON security_events (owner_user_id, id) WHERE team_id IS NULL;
+CREATE INDEX IF NOT EXISTS security_events_at ON security_events (at);
 CREATE TABLE IF NOT EXISTS memberships (
   team_id INTEGER NOT NULL,
   user_id INTEGER NOT NULL,

@@ -1,0 +1,147 @@
+/**
+ * The token security log in PostgreSQL: `SecurityLog` over the `security_events` table that
+ * `migrate` (tokengate's own tables) or `migrateSecurityLog` (Documenso mode, beside Documenso's
+ * schema) creates. Same contract as the memory and SQLite logs
+ * (tests/conformance/security-logs.test.ts). A batch is one INSERT; statements are named, so each
+ * pooled connection prepares each filter combination once.
+ */
+import {
+  consoleLogger,
+  type Logger,
+  type SecurityEventType,
+  type SecurityLog,
+  type SecurityLogEntry,
+  type SecurityLogQuery,
+  type StoredSecurityEvent,
+} from "@tokengate/core";
+import type { Pool, QueryConfig } from "pg";
+import { DEFAULT_SCHEMA, type PostgresSchemaOptions } from "./migrate";
+import { guardIdleErrors, quoteSchema, run, statement } from "./sql";
+
+interface EventRow {
+  id: string; // bigint: node-postgres reads int8 as text
+  type: SecurityEventType;
+  at: Date;
+  actor_user_id: number | null;
+  token_id: number | null;
+  token_name: string | null;
+  team_id: number | null;
+  owner_user_id: number | null;
+  client_address: string | null;
+  user_agent: string | null;
+  count: number;
+}
+
+const COLUMNS =
+  "id, type, at, actor_user_id, token_id, token_name, team_id, owner_user_id, client_address, user_agent, count";
+
+function toStored(row: EventRow): StoredSecurityEvent {
+  return {
+    id: Number(row.id),
+    type: row.type,
+    at: row.at,
+    actorUserId: row.actor_user_id,
+    tokenId: row.token_id,
+    tokenName: row.token_name,
+    teamId: row.team_id,
+    ownerUserId: row.owner_user_id,
+    clientAddress: row.client_address,
+    userAgent: row.user_agent,
+    count: row.count,
+  };
+}
+
+export interface PostgresSecurityLogOptions extends PostgresSchemaOptions {
+  /** Where a dying idle connection is reported when the pool has no `error` listener. */
+  readonly logger?: Logger;
+}
+
+/**
+ * A `SecurityLog` in PostgreSQL over a pool the application owns. Run `migrate` (or, beside
+ * Documenso, `migrateSecurityLog`) first.
+ *
+ * @example
+ * await migrate(pool);
+ * const gate = createTokenGate({ store, directory, securityLog: new PostgresSecurityLog(pool) });
+ */
+export class PostgresSecurityLog implements SecurityLog {
+  readonly name = "postgres";
+  readonly #pool: Pool;
+  readonly #table: string;
+  readonly #append;
+  readonly #prune;
+  readonly #lists = new Map<string, (values: unknown[]) => QueryConfig<unknown[]>>();
+
+  constructor(pool: Pool, options: PostgresSecurityLogOptions = {}) {
+    this.#pool = pool;
+    this.#table = `${quoteSchema(options.schema ?? DEFAULT_SCHEMA)}.security_events`;
+    guardIdleErrors(pool, options.logger ?? consoleLogger);
+    // unnest WITH ORDINALITY and ORDER BY it: the identity values follow the batch's order.
+    this.#append = statement(
+      `INSERT INTO ${this.#table}
+         (type, at, actor_user_id, token_id, token_name, team_id, owner_user_id, client_address, user_agent, count)
+       SELECT type, at, actor_user_id, token_id, token_name, team_id, owner_user_id, client_address, user_agent, count
+       FROM unnest($1::text[], $2::timestamptz[], $3::integer[], $4::integer[], $5::text[], $6::integer[],
+                   $7::integer[], $8::text[], $9::text[], $10::integer[])
+            WITH ORDINALITY AS v(type, at, actor_user_id, token_id, token_name, team_id, owner_user_id,
+                                 client_address, user_agent, count, n)
+       ORDER BY n
+       RETURNING ${COLUMNS}`,
+    );
+    this.#prune = statement(
+      `DELETE FROM ${this.#table} WHERE id IN (
+         SELECT id FROM ${this.#table} WHERE at < $1 ORDER BY id LIMIT $2)`,
+    );
+  }
+
+  async append(entries: readonly SecurityLogEntry[]): Promise<StoredSecurityEvent[]> {
+    if (entries.length === 0) return [];
+    const column = <T>(pick: (entry: SecurityLogEntry) => T) => entries.map(pick);
+    const { rows } = await run<EventRow>(
+      this.#pool,
+      this.#append([
+        column((e) => e.type),
+        column((e) => e.at),
+        column((e) => e.actorUserId),
+        column((e) => e.tokenId),
+        column((e) => e.tokenName),
+        column((e) => e.teamId),
+        column((e) => e.ownerUserId),
+        column((e) => e.clientAddress),
+        column((e) => e.userAgent),
+        column((e) => e.count),
+      ]),
+    );
+    return rows.map(toStored).sort((a, b) => a.id - b.id);
+  }
+
+  async list(query: SecurityLogQuery): Promise<StoredSecurityEvent[]> {
+    const parts: string[] = [];
+    const values: unknown[] = [];
+    const where = (condition: (n: string) => string, value: number) => {
+      values.push(value);
+      parts.push(condition(`$${values.length}`));
+    };
+    if (query.teamId !== undefined) where((n) => `team_id = ${n}`, query.teamId);
+    if (query.personalOf !== undefined) {
+      where((n) => `team_id IS NULL AND owner_user_id = ${n}`, query.personalOf);
+    }
+    if (query.tokenId !== undefined) where((n) => `token_id = ${n}`, query.tokenId);
+    if (query.beforeId !== undefined) where((n) => `id < ${n}`, query.beforeId);
+    const key = parts.join(" AND ");
+    let prepared = this.#lists.get(key);
+    if (!prepared) {
+      prepared = statement(
+        `SELECT ${COLUMNS} FROM ${this.#table} ${key ? `WHERE ${key}` : ""}
+         ORDER BY id DESC LIMIT $${values.length + 1}`,
+      );
+      this.#lists.set(key, prepared);
+    }
+    const { rows } = await run<EventRow>(this.#pool, prepared([...values, query.limit]));
+    return rows.map(toStored);
+  }
+
+  async prune(olderThan: Date, limit: number): Promise<number> {
+    return (await run(this.#pool, this.#prune([olderThan, limit]))).rowCount;
+  }
+}

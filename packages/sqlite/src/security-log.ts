@@ -1,0 +1,138 @@
+/**
+ * The token security log in SQLite: `SecurityLog` over the `security_events` table that
+ * `migrateSqlite` creates beside the tokens. Same contract as the memory and PostgreSQL logs
+ * (tests/conformance/security-logs.test.ts). Statements are prepared once, per filter combination.
+ */
+import type {
+  SecurityEventType,
+  SecurityLog,
+  SecurityLogEntry,
+  SecurityLogQuery,
+  StoredSecurityEvent,
+} from "@tokengate/core";
+import type { Database, Statement } from "better-sqlite3";
+import { migrateSqlite } from "./schema";
+
+interface EventRow {
+  id: number;
+  type: SecurityEventType;
+  at: number;
+  actor_user_id: number | null;
+  token_id: number | null;
+  token_name: string | null;
+  team_id: number | null;
+  owner_user_id: number | null;
+  client_address: string | null;
+  user_agent: string | null;
+  count: number;
+}
+
+const COLUMNS =
+  "id, type, at, actor_user_id, token_id, token_name, team_id, owner_user_id, client_address, user_agent, count";
+
+function toStored(row: EventRow): StoredSecurityEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    at: new Date(row.at),
+    actorUserId: row.actor_user_id,
+    tokenId: row.token_id,
+    tokenName: row.token_name,
+    teamId: row.team_id,
+    ownerUserId: row.owner_user_id,
+    clientAddress: row.client_address,
+    userAgent: row.user_agent,
+    count: row.count,
+  };
+}
+
+/** The WHERE clause of a query and its values; the key names the prepared statement that fits. */
+function conditions(query: SecurityLogQuery): { key: string; where: string; values: number[] } {
+  const parts: string[] = [];
+  const values: number[] = [];
+  if (query.teamId !== undefined) {
+    parts.push("team_id = ?");
+    values.push(query.teamId);
+  }
+  if (query.personalOf !== undefined) {
+    parts.push("team_id IS NULL AND owner_user_id = ?");
+    values.push(query.personalOf);
+  }
+  if (query.tokenId !== undefined) {
+    parts.push("token_id = ?");
+    values.push(query.tokenId);
+  }
+  if (query.beforeId !== undefined) {
+    parts.push("id < ?");
+    values.push(query.beforeId);
+  }
+  return { key: parts.join(" AND "), where: parts.length ? `WHERE ${parts.join(" AND ")}` : "", values };
+}
+
+/**
+ * A `SecurityLog` in a SQLite database. Creates its table on first use, as the store does.
+ *
+ * @example
+ * const { store, directory, db } = openSqlite("tokengate.db");
+ * const gate = createTokenGate({ store, directory, securityLog: new SqliteSecurityLog(db) });
+ */
+export class SqliteSecurityLog implements SecurityLog {
+  readonly name = "sqlite";
+  readonly #db: Database;
+  readonly #insert: Statement<unknown[], EventRow>;
+  readonly #appendBatch: (entries: readonly SecurityLogEntry[]) => StoredSecurityEvent[];
+  readonly #prune: Statement<[number, number]>;
+  readonly #lists = new Map<string, Statement<unknown[], EventRow>>();
+
+  constructor(db: Database) {
+    migrateSqlite(db);
+    this.#db = db;
+    this.#insert = db.prepare(
+      `INSERT INTO security_events
+         (type, at, actor_user_id, token_id, token_name, team_id, owner_user_id, client_address, user_agent, count)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+    );
+    // One transaction per batch: one fsync, and a batch is written whole or not at all.
+    this.#appendBatch = db.transaction((entries: readonly SecurityLogEntry[]) =>
+      entries.map((e) => {
+        const row = this.#insert.get(
+          e.type,
+          e.at.getTime(),
+          e.actorUserId,
+          e.tokenId,
+          e.tokenName,
+          e.teamId,
+          e.ownerUserId,
+          e.clientAddress,
+          e.userAgent,
+          e.count,
+        );
+        if (!row) throw new Error("SqliteSecurityLog: insert returned no row");
+        return toStored(row);
+      }),
+    );
+    this.#prune = db.prepare(
+      "DELETE FROM security_events WHERE id IN (SELECT id FROM security_events WHERE at < ? ORDER BY id LIMIT ?)",
+    );
+  }
+
+  async append(entries: readonly SecurityLogEntry[]): Promise<StoredSecurityEvent[]> {
+    return entries.length === 0 ? [] : this.#appendBatch(entries);
+  }
+
+  async list(query: SecurityLogQuery): Promise<StoredSecurityEvent[]> {
+    const { key, where, values } = conditions(query);
+    let statement = this.#lists.get(key);
+    if (!statement) {
+      statement = this.#db.prepare(
+        `SELECT ${COLUMNS} FROM security_events ${where} ORDER BY id DESC LIMIT ?`,
+      );
+      this.#lists.set(key, statement);
+    }
+    return statement.all(...values, query.limit).map(toStored);
+  }
+
+  async prune(olderThan: Date, limit: number): Promise<number> {
+    return this.#prune.run(olderThan.getTime(), limit).changes;
+  }
+}
