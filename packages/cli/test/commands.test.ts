@@ -96,7 +96,12 @@ describe("tokengate openapi", () => {
     const doc = JSON.parse(result.stdout) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/v1/tokens", "/v1/tokens/{id}", "/v1/tokens/{id}/rotate", "/v1/tokens/openapi.json"]),
+      expect.arrayContaining([
+        "/v1/tokens",
+        "/v1/tokens/{id}",
+        "/v1/tokens/{id}/rotate",
+        "/v1/tokens/openapi.json",
+      ]),
     );
     expect(await validateOpenApi(doc)).toEqual({ valid: true, version: "3.1", errors: null });
   });
