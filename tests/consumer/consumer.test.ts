@@ -208,7 +208,7 @@ describe("tokengate installed with npm from a registry, run with plain node", ()
       timeoutMs: 120_000,
     });
     for (const file of readdirSync(packed)) {
-      const name = /^tokengate-([a-z]+)-\d/.exec(file)?.[1];
+      const name = /^tokengate-([a-z-]+?)-\d/.exec(file)?.[1];
       if (name) tarballs.set(name, join(packed, file));
     }
     registry = await startLocalRegistry(join(work, "registry"));

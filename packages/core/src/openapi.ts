@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { ADMIN_ROUTES, type AdminOperation, type AdminRouterSettings } from "./admin";
-import { adminFailureAnswer, type HttpAnswer, TokenGateError } from "./errors";
+import { adminFailureAnswer, type HttpAnswer, jsonAnswer, TokenGateError } from "./errors";
 import {
   AdminSessionSchema,
   ApiTokenSummarySchema,
@@ -278,9 +278,5 @@ export function openApiAnswer(
     securityScheme: setting === true ? undefined : setting.securityScheme,
     sessionChallenge: settings?.sessionChallenge,
   });
-  return {
-    status: 200,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-cache" },
-    body: JSON.stringify(document),
-  };
+  return jsonAnswer(200, document);
 }
