@@ -86,6 +86,8 @@ export async function openGate(options: OpenGateOptions): Promise<OpenedGate> {
     const gate = createTokenGate({
       store: opened.store,
       directory: opened.directory,
+      // Lifecycle events and refusals go to the store's own log; a command's are written on close.
+      securityLog: opened.securityLog,
       logger: options.logger,
       // A one-shot command verifies nothing, so it has no last use to record.
       usageFlushIntervalMs: server ? 2_000 : false,

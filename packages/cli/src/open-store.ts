@@ -9,11 +9,13 @@ import {
   type DirectoryTeam,
   type DirectoryUser,
   MemoryDirectory,
+  MemorySecurityLog,
   MemoryTokenStore,
+  type SecurityLog,
   type TeamRole,
   type TokenStore,
 } from "@tokengate/core";
-import { migrate, PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
+import { migrate, PostgresDirectory, PostgresSecurityLog, PostgresTokenStore } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
 import pg from "pg";
 import { POSTGRES_CONNECT_MS, seconds } from "./deadline";
@@ -37,6 +39,8 @@ export interface OpenedStore {
   readonly location: StoreLocation;
   readonly store: TokenStore;
   readonly directory: SeedableDirectory;
+  /** The token security log, kept beside the tokens. */
+  readonly securityLog: SecurityLog;
   /** Creates the tables if they are missing (SQLite already has them once opened). */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -93,6 +97,7 @@ export async function openStore(
         location,
         store: new MemoryTokenStore(),
         directory: new MemoryDirectory(),
+        securityLog: new MemorySecurityLog(),
         migrate: async () => {},
         close: async () => {},
       };
@@ -108,6 +113,7 @@ export async function openStore(
         location,
         store: opened.store,
         directory: opened.directory,
+        securityLog: opened.securityLog,
         migrate: async () => {},
         close: async () => opened.close(),
       };
@@ -141,6 +147,7 @@ export async function openStore(
         location,
         store: new PostgresTokenStore(pool, schemaOptions),
         directory: new PostgresDirectory(pool, schemaOptions),
+        securityLog: new PostgresSecurityLog(pool, schemaOptions),
         migrate: () =>
           migrate(pool, schemaOptions).catch((error: unknown) => {
             throw postgresFailure(location, error);

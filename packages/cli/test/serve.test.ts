@@ -75,6 +75,30 @@ describe.each(FRAMEWORKS)("tokengate serve --framework %s", (framework) => {
     expect(await callMeAsPrinted(server!.banner, token)).toMatchObject({ error: "invalid_token" });
   });
 
+  it("keeps the security log in its store: the printed create, and a revoke by the CLI from another process", async () => {
+    const { me } = await runPrintedCommands(server!.banner);
+    const tokenId = me.tokenId as number;
+    expect((await runTokengate(["token", "revoke", String(tokenId), "--store", store])).code).toBe(0);
+
+    const response = await fetch(`${server!.baseUrl}/api-tokens/events?tokenId=${tokenId}`, {
+      headers: { authorization: `Basic ${Buffer.from("alice:alice-demo").toString("base64")}` },
+    });
+    expect(response.status).toBe(200);
+    const { events } = (await response.json()) as { events: Array<Record<string, unknown>> };
+    expect(events).toEqual([
+      // An operator at a terminal is no user of the app: no actor, no client.
+      expect.objectContaining({ type: "revoked", tokenId, actorUserId: null, clientAddress: null }),
+      expect.objectContaining({
+        type: "created",
+        tokenId,
+        tokenName: "my-first-token",
+        actorUserId: 1,
+        clientAddress: "127.0.0.1",
+        userAgent: expect.stringMatching(/^curl\//),
+      }),
+    ]);
+  });
+
   it("takes the demo logins as the session: a wrong password is signed out, disabled carol is refused", async () => {
     const create = (login: string) =>
       fetch(`${server!.baseUrl}/api-tokens`, {

@@ -13,6 +13,9 @@
  * most two rows per type per window per instance, however fast it is sent. Refusals with no token
  * (an unknown or malformed credential, the failure limiter's 429) are not token events and are not
  * logged here: there is no token, team or owner to file them under.
+ *
+ * Longer than most files here because buffering, aggregation, the hook and pruning share one
+ * buffer and one flush: apart, each would reach into the others' state.
  */
 import { clientAddressFrom, type TrustedProxies } from "./client-address";
 import type { Clock } from "./clock";
@@ -93,9 +96,15 @@ function positive(value: number | undefined, fallback: number, option: string): 
   return value;
 }
 
+/** The events of the verify path, which are aggregated. */
+type RefusalType = "expired_on_use" | "refused_disabled_owner" | "rate_limited";
+
 interface Aggregate {
-  /** The window's first refusal was written on its own; this counts the rest. */
-  entry: SecurityLogEntry;
+  /**
+   * The window's first refusal was written on its own; this counts the rest. Null until a second
+   * refusal comes; then counted in place, so a flood allocates nothing per request.
+   */
+  entry: { -readonly [K in keyof SecurityLogEntry]: SecurityLogEntry[K] } | null;
   readonly windowEnds: number;
 }
 
@@ -112,7 +121,9 @@ export class SecurityEventRecorder {
   readonly #windowMs: number;
   readonly #maxPending: number;
   #pending: SecurityLogEntry[] = [];
-  readonly #open = new Map<string, Aggregate>();
+  // Open windows, per event type then token id: number keys, so a flood builds no strings.
+  readonly #open = new Map<RefusalType, Map<number, Aggregate>>();
+  #openCount = 0;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #closed = false;
@@ -158,33 +169,36 @@ export class SecurityEventRecorder {
 
   /** A refusal on the verify path, aggregated per type and token per window (see the module comment). */
   refusedOnUse(
-    type: "expired_on_use" | "refused_disabled_owner" | "rate_limited",
+    type: RefusalType,
     token: EventToken,
     actorUserId: number | null,
     client: RequestClient,
     now: Date,
   ): void {
     if (!this.active) return;
-    const key = `${type}:${token.id}`;
-    const open = this.#open.get(key);
+    let windows = this.#open.get(type);
+    if (!windows) {
+      windows = new Map();
+      this.#open.set(type, windows);
+    }
+    const open = windows.get(token.id);
     if (open && now.getTime() < open.windowEnds) {
       // Same window: one more refusal counted into the aggregate, which keeps the time, client and
       // agent of the first refusal it counts.
-      open.entry =
-        open.entry.count === 0
-          ? this.#entry(type, token, actorUserId, client, now)
-          : { ...open.entry, count: open.entry.count + 1 };
+      if (open.entry) open.entry.count++;
+      else open.entry = this.#entry(type, token, actorUserId, client, now);
       this.#arm();
       return;
     }
-    if (open) this.#closeAggregate(key, open);
-    if (this.#open.size >= this.#maxPending) {
+    if (open) this.#closeAggregate(windows, token.id, open);
+    if (this.#openCount >= this.#maxPending) {
       this.#drop(1);
       return;
     }
     const first = this.#entry(type, token, actorUserId, client, now);
     this.#enqueue(first);
-    this.#open.set(key, { entry: { ...first, count: 0 }, windowEnds: now.getTime() + this.#windowMs });
+    windows.set(token.id, { entry: null, windowEnds: now.getTime() + this.#windowMs });
+    this.#openCount++;
   }
 
   #entry(
@@ -211,9 +225,10 @@ export class SecurityEventRecorder {
     };
   }
 
-  #closeAggregate(key: string, open: Aggregate): void {
-    this.#open.delete(key);
-    if (open.entry.count > 0) this.#enqueue(open.entry);
+  #closeAggregate(windows: Map<number, Aggregate>, tokenId: number, open: Aggregate): void {
+    windows.delete(tokenId);
+    this.#openCount--;
+    if (open.entry) this.#enqueue({ ...open.entry });
   }
 
   #enqueue(entry: SecurityLogEntry): void {
@@ -250,11 +265,13 @@ export class SecurityEventRecorder {
 
   async #write(all: boolean): Promise<void> {
     const now = this.#o.clock().getTime();
-    for (const [key, open] of this.#open) {
-      if (all || now >= open.windowEnds) this.#closeAggregate(key, open);
+    for (const windows of this.#open.values()) {
+      for (const [tokenId, open] of windows) {
+        if (all || now >= open.windowEnds) this.#closeAggregate(windows, tokenId, open);
+      }
     }
     // A window still open is written when it closes: keep the timer going until then.
-    if (this.#open.size > 0) this.#arm();
+    if (this.#openCount > 0) this.#arm();
     if (this.#pending.length === 0) return;
     const batch = this.#pending;
     this.#pending = [];

@@ -298,7 +298,7 @@ export class TokenVerifier {
     }
 
     const { limiter } = this.#config;
-    if (limiter) return this.#limit(limiter, identity, now, record, input);
+    if (limiter) return this.#limit(limiter, identity, now, input);
     this.#config.usage?.touch(record.id, now);
     return Promise.resolve({ ok: true, identity, headers: NO_HEADERS });
   }
@@ -307,7 +307,6 @@ export class TokenVerifier {
     limiter: RateLimiter,
     identity: AuthIdentity,
     now: Date,
-    record: ResolvedCredential["token"],
     input: CredentialInput,
   ): Promise<VerifyOutcome> {
     let decision: RateLimitDecision;
@@ -320,7 +319,13 @@ export class TokenVerifier {
       return this.#failWith(new TokenGateError("store_unavailable", { cause, retryAfter: 1 }));
     }
     if (!decision.allowed) {
-      this.#config.securityEvents?.refusedOnUse("rate_limited", record, identity.userId, input, now);
+      const token = {
+        id: identity.tokenId,
+        name: identity.tokenName,
+        teamId: identity.teamId,
+        userId: identity.userId,
+      };
+      this.#config.securityEvents?.refusedOnUse("rate_limited", token, identity.userId, input, now);
       const error = new TokenGateError("rate_limited", { retryAfter: decision.retryAfter ?? 1 });
       const answer = authFailureAnswer(error, this.realm);
       return {

@@ -170,7 +170,13 @@ describeWithServices(["postgres"], "migrate", () => {
         "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
         [schema],
       );
-      expect(rows.map((r) => r.table_name)).toEqual(["memberships", "teams", "tokens", "users"]);
+      expect(rows.map((r) => r.table_name)).toEqual([
+        "memberships",
+        "security_events",
+        "teams",
+        "tokens",
+        "users",
+      ]);
     } finally {
       await dropSchema(pool, schema);
       await pool.end();
