@@ -9,7 +9,8 @@ module.exports = {
     "^.+\\.(t|j)sx?$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } } }],
   },
   moduleNameMapper: {
-    "^@tokengate/(core|express|koa|hono|redis|sqlite|postgres|cli)$": "<rootDir>/packages/$1/src/index.ts",
+    "^@tokengate/(core|admin-page|express|koa|hono|redis|sqlite|postgres|cli)$":
+      "<rootDir>/packages/$1/src/index.ts",
   },
   testMatch: [
     "<rootDir>/packages/*/src/**/*.test.ts",

@@ -32,7 +32,17 @@ import { freePort, mustRun, runCommand, startListening } from "./processes";
 import { type LocalRegistry, startLocalRegistry } from "./registry";
 
 const ROOT = resolve(__dirname, "../..");
-const PACKAGES = ["core", "express", "koa", "hono", "redis", "sqlite", "postgres", "cli"] as const;
+const PACKAGES = [
+  "core",
+  "admin-page",
+  "express",
+  "koa",
+  "hono",
+  "redis",
+  "sqlite",
+  "postgres",
+  "cli",
+] as const;
 const BIN = (name: string) => join(ROOT, "node_modules/.bin", name);
 
 interface Project {
@@ -198,7 +208,7 @@ describe("tokengate installed with npm from a registry, run with plain node", ()
       timeoutMs: 120_000,
     });
     for (const file of readdirSync(packed)) {
-      const name = /^tokengate-([a-z]+)-\d/.exec(file)?.[1];
+      const name = /^tokengate-([a-z-]+?)-\d/.exec(file)?.[1];
       if (name) tarballs.set(name, join(packed, file));
     }
     registry = await startLocalRegistry(join(work, "registry"));
@@ -304,6 +314,21 @@ describe("tokengate installed with npm from a registry, run with plain node", ()
       });
       expect(me.status).toBe(200);
       expect(await me.json()).toMatchObject({ userId: 1, tokenName: "from-the-cli" });
+      // The token page's files come from the installed @tokengate/admin-page, and the OpenAPI
+      // document from the installed core.
+      for (const [path, type] of [
+        ["/api-tokens/ui", "text/html"],
+        ["/api-tokens/ui/app.js", "text/javascript"],
+        ["/api-tokens/ui/app.css", "text/css"],
+        ["/api-tokens/openapi.json", "application/json"],
+      ] as const) {
+        const served = await fetch(`http://127.0.0.1:${port}${path}`);
+        expect({ path, status: served.status, type: served.headers.get("content-type") }).toEqual({
+          path,
+          status: 200,
+          type: expect.stringContaining(type),
+        });
+      }
     } catch (error) {
       throw new Error(`${String(error)}\n--- tokengate serve printed:\n${server.output()}`);
     } finally {

@@ -241,6 +241,71 @@ describeWithChromium("the token page in headless Chromium, against the demo serv
   );
 
   itWithChromium(
+    "shows a token's history: created, used, rotated, revoked, with who, where from and which client, as text",
+    async () => {
+      // A user agent that would be markup if the page wrote it as HTML.
+      const userAgent = '<b id="injected">ua</b> Walker/1.0';
+      const context = await browser.newContext({ httpCredentials: ALICE, userAgent });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${demo.baseUrl}/api-tokens/ui`);
+      await page.getByLabel("Name", { exact: true }).fill("walk-me");
+      await page.getByRole("button", { name: "Create token" }).click();
+      await page.getByRole("heading", { name: "Your new token" }).waitFor();
+      const first = await page.getByLabel("Token", { exact: true }).inputValue();
+      await page.getByRole("button", { name: "I have stored it" }).click();
+      expect((await callMe(first)).status).toBe(200);
+
+      await row(page, "walk-me").getByRole("button", { name: "History of walk-me" }).click();
+      await page.getByRole("heading", { name: "History of “walk-me”" }).waitFor();
+      const events = page.locator("#history-body tr");
+      await expect_eventually(async () => (await events.allTextContents()).length.toString(), "1");
+      const created = events.first();
+      expect(await created.locator("td").allTextContents()).toEqual([
+        "Created",
+        expect.any(String),
+        "you",
+        "127.0.0.1",
+        userAgent,
+      ]);
+      expect(await page.locator("#injected").count()).toBe(0);
+
+      // Rotate it: the open history gains "Rotated"; the old token still works in its grace period.
+      await row(page, "walk-me").getByRole("button", { name: "Rotate walk-me" }).click();
+      await page.getByLabel("Keep the old token working for").selectOption("3600");
+      await page
+        .getByRole("dialog", { name: /Rotate/ })
+        .getByRole("button", { name: "Rotate", exact: true })
+        .click();
+      await page.getByRole("heading", { name: "Your rotated token" }).waitFor();
+      await page.getByRole("button", { name: "I have stored it" }).click();
+      expect((await callMe(first)).status).toBe(200);
+      await expectText(page, "#history-body tr:first-child td:first-child", "Rotated");
+
+      // Revoke the old one: its history, still open, ends "Revoked", newest first.
+      await row(page, "walk-me", "Replaced").getByRole("button", { name: "Delete walk-me" }).click();
+      await page.getByLabel("Type the token's name to confirm").fill("walk-me");
+      await page.getByRole("button", { name: "Delete token" }).click();
+      await expectText(page, "#status", /deleted\. Anything still using it is now refused/);
+      expect(await callMe(first)).toMatchObject({ status: 401, body: { error: "invalid_token" } });
+      await expect_eventually(
+        async () => (await page.locator("#history-body tr td:first-child").allTextContents()).join(", "),
+        "Revoked, Rotated, Created",
+      );
+      expect(await page.locator("#injected").count()).toBe(0);
+      await shot(page, "12-token-history");
+
+      // The successor's history begins with its own creation.
+      await row(page, "walk-me").getByRole("button", { name: "History of walk-me" }).click();
+      await expect_eventually(
+        async () => (await page.locator("#history-body tr td:first-child").allTextContents()).join(", "),
+        "Created",
+      );
+    },
+    60_000,
+  );
+
+  itWithChromium(
     "offers team tokens only to a team's admins, and explains a refusal (403) in words",
     async () => {
       // bob is a MEMBER of acme: the page offers him personal tokens only, and says why.

@@ -269,6 +269,17 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
   addDirectoryCommands(program, context, io, () => report(0));
 
   program
+    .command("openapi")
+    .description("print the admin router's OpenAPI 3.1 document (JSON) for a mount path")
+    .option("--mount <path>", "where the admin router is mounted", "/api-tokens")
+    .action(async (options: { mount: string }) => {
+      if (!options.mount.startsWith("/")) throw new UsageError("--mount must start with /");
+      const { adminOpenApiDocument } = await import("@tokengate/core");
+      io.stdout(`${JSON.stringify(adminOpenApiDocument(options.mount), null, 2)}\n`);
+      report(0);
+    });
+
+  program
     .command("doctor")
     .description("check that tokengate can serve a store; --documenso: Documenso's own database")
     .option(

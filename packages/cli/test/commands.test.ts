@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXPIRATION_PRESETS } from "@tokengate/core";
+import { validateOpenApi } from "../../../tests/support/openapi-validator";
 import { runTokengate, startServe } from "./cli-process";
 
 let dir: string;
@@ -31,6 +32,7 @@ describe("--help", () => {
     [["token", "revoke"], "tokengate token revoke [options] <id>"],
     [["token", "rotate"], "tokengate token rotate [options] <id>"],
     [["migrate"], "tokengate migrate [options]"],
+    [["openapi"], "tokengate openapi [options]"],
     [["users"], "tokengate users <command> [options]"],
     [["users", "add"], "tokengate users add [options]"],
     [["users", "disable"], "tokengate users disable [options] <id>"],
@@ -84,6 +86,30 @@ describe("bad arguments", () => {
     expect(result.stdout).toBe("");
     expect(result.stderr).toMatch(/^error: [^\n]+\n$/);
     expect(result.stderr).toContain(message);
+  });
+});
+
+describe("tokengate openapi", () => {
+  it("prints the admin router's OpenAPI 3.1 document under the mount it is given, and it validates", async () => {
+    const result = await runTokengate(["openapi", "--mount", "/v1/tokens"]);
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.stdout) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/tokens",
+        "/v1/tokens/{id}",
+        "/v1/tokens/{id}/rotate",
+        "/v1/tokens/openapi.json",
+      ]),
+    );
+    expect(await validateOpenApi(doc)).toEqual({ valid: true, version: "3.1", errors: null });
+  });
+
+  it("refuses a mount path that does not start with /, exit 2", async () => {
+    const result = await runTokengate(["openapi", "--mount", "tokens"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("error: --mount must start with /\n");
   });
 });
 

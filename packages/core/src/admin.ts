@@ -3,9 +3,16 @@
  * each. The Express, Koa and Hono routers register `ADMIN_ROUTES`, read a request into an
  * `AdminCall`, and write back the `HttpAnswer` that `TokenAdmin.handle` returns.
  */
-import { isPageAsset, pageAssetAnswer, type SessionDirectory, sessionAnswer } from "./admin-page/answers";
+import {
+  type AdminPageFiles,
+  isPageAsset,
+  pageAssetAnswer,
+  type SessionDirectory,
+  sessionAnswer,
+} from "./admin-page/answers";
 import { type CrossSitePolicy, isCrossOriginRequest, type RequestOrigin } from "./admin-page/cross-site";
 import { adminFailureAnswer, type HttpAnswer, jsonAnswer, TokenGateError } from "./errors";
+import { type AdminOpenApiOptions, openApiAnswer } from "./openapi";
 import type { Result } from "./result";
 import { ListApiTokensQuerySchema, ListSecurityEventsQuerySchema, TokenIdParamSchema } from "./schemas";
 import type { TokenService } from "./service";
@@ -23,6 +30,7 @@ export const ADMIN_ROUTES = [
   { method: "GET", path: "/ui", operation: "page" },
   { method: "GET", path: "/ui/app.js", operation: "pageScript" },
   { method: "GET", path: "/ui/app.css", operation: "pageStyle" },
+  { method: "GET", path: "/openapi.json", operation: "openapi" },
 ] as const;
 
 export type AdminRoute = (typeof ADMIN_ROUTES)[number];
@@ -50,6 +58,18 @@ export interface AdminRouterSettings {
   /** Serve the token management page at `<mount>/ui`. Default false. */
   readonly page?: boolean | undefined;
   /**
+   * The page's files. The Express, Koa and Hono routers pass `@tokengate/admin-page`'s
+   * `tokenPageFiles`; set it only to serve a page of your own. Called on the first request for
+   * the page.
+   */
+  readonly pageFiles?: (() => AdminPageFiles) | undefined;
+  /**
+   * Serve the router's OpenAPI 3.1 document at `<mount>/openapi.json`. Default true; `false`
+   * answers 404 there. An object describes the application's session for the document's security
+   * scheme (see `AdminOpenApiOptions`).
+   */
+  readonly openapi?: boolean | Pick<AdminOpenApiOptions, "securityScheme"> | undefined;
+  /**
    * The `WWW-Authenticate` value the router's 401s carry, for apps whose session is HTTP
    * authentication (the demo's `Basic realm="tokengate demo"`), so a browser asks the user to
    * sign in. Apps with a session cookie leave it unset.
@@ -74,6 +94,17 @@ export function checkAdminRouterOptions<T extends AdminRouterSettings & { getAct
   options: T,
 ): T {
   if (typeof options?.getActor !== "function") throw new TypeError("tokenAdminRouter: getActor is required");
+  if (options.page === true && typeof options.pageFiles !== "function") {
+    throw new TypeError("tokenAdminRouter: page needs pageFiles, a function that returns the page's files");
+  }
+  const { openapi } = options;
+  if (
+    openapi !== undefined &&
+    typeof openapi !== "boolean" &&
+    (typeof openapi !== "object" || openapi === null)
+  ) {
+    throw new TypeError("tokenAdminRouter: openapi must be true, false or { securityScheme }");
+  }
   const timeout = options.bodyTimeoutMs;
   // setTimeout takes at most 2^31-1 ms, and treats anything larger as 1 ms.
   if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0 && timeout <= 2_147_483_647)) {
@@ -125,6 +156,11 @@ export interface AdminCall extends RequestOrigin {
   readonly operation: AdminOperation;
   /** The `:id` path parameter, as sent. */
   readonly id?: string | undefined;
+  /**
+   * The request's path as it arrived (`/api-tokens/openapi.json`): the served OpenAPI document
+   * names its routes under the mount this path shows.
+   */
+  readonly path?: string | undefined;
   /** The query string, with or without its leading `?` (see `adminQuery`). */
   readonly query: string;
   readonly contentType?: string | undefined;
@@ -248,7 +284,11 @@ export class TokenAdmin {
 
   async #dispatch(call: AdminCall): Promise<HttpAnswer> {
     // The page's files are the same for everyone: the page itself explains a signed-out session.
-    if (isPageAsset(call.operation)) return pageAssetAnswer(call.operation, call.settings?.page === true);
+    if (isPageAsset(call.operation)) {
+      return pageAssetAnswer(call.operation, call.settings?.page === true, call.settings?.pageFiles);
+    }
+    // The API's description is public, as the page's files are: it names no token and no user.
+    if (call.operation === "openapi") return openApiAnswer(call.path, call.settings);
     if (!READ_ONLY.has(call.operation) && isCrossOriginRequest(call, this.crossSite)) {
       return adminFailureAnswer(new TokenGateError("csrf_rejected"));
     }

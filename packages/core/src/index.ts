@@ -13,6 +13,7 @@ export {
   TokenAdmin,
 } from "./admin";
 export {
+  type AdminPageFiles,
   type AdminSession,
   type CrossSitePolicy,
   isCrossOriginRequest,
@@ -56,7 +57,7 @@ export {
   queryTokenInput,
 } from "./middleware";
 export { readNodeBody, readWebBody } from "./node-body";
-export { adminOpenApiDocument } from "./openapi";
+export { type AdminOpenApiOptions, adminOpenApiDocument } from "./openapi";
 export { type AdminRequestFacts, fetchRequestOrigin, nodeRequestOrigin } from "./request-origin";
 export { err, ok, type Result } from "./result";
 export * from "./schemas";

@@ -165,6 +165,24 @@ export const RotateApiTokenResponseSchema = z.object({
 });
 export type RotateApiTokenResponse = z.infer<typeof RotateApiTokenResponseSchema>;
 
+/** `GET <mount>/session`: who is signed in, and the teams whose tokens they may manage. */
+export const AdminSessionSchema = z.object({
+  user: z.object({ id: z.number().int(), name: z.string().nullable() }),
+  teams: z
+    .array(
+      z.object({
+        id: z.number().int(),
+        name: z.string().nullable(),
+        role: z.enum(["ADMIN", "MANAGER", "MEMBER"]),
+        canManage: z.boolean().meta({ description: "The user may create and manage this team's tokens" }),
+      }),
+    )
+    .nullable()
+    .meta({
+      description: "null when the directory cannot list a user's teams: the page then asks for a team id",
+    }),
+});
+
 export const ErrorResponseSchema = z.object({
   error: z.string().meta({ description: "A stable machine-readable code" }),
   message: z.string(),

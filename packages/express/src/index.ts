@@ -1,6 +1,7 @@
 /**
  * tokengate for Express 5: `app.use(tokengate(gate))` and `app.use("/api-tokens", tokenAdminRouter(gate, { getActor }))`.
  */
+import { tokenPageFiles } from "@tokengate/admin-page";
 import {
   type Actor,
   ADMIN_BODY_LIMIT,
@@ -95,7 +96,8 @@ function bodyOf(req: Request, settings: AdminRouterSettings): Promise<AdminBody>
  * app.use("/api-tokens", tokenAdminRouter(gate, { getActor: (req) => req.session.user ?? null }));
  */
 export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptions): Router {
-  const settings = checkAdminRouterOptions(options);
+  // The page's files come from @tokengate/admin-page unless the app serves a page of its own.
+  const settings = checkAdminRouterOptions({ pageFiles: tokenPageFiles, ...options });
   const router = Router();
 
   async function answer(
@@ -112,6 +114,7 @@ export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptio
         ...nodeRequestOrigin(req),
         operation: route.operation,
         id,
+        path: new URL(req.originalUrl, "http://x").pathname,
         query: new URL(req.originalUrl, "http://x").search,
         contentType: req.headers["content-type"],
         body,

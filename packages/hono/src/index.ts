@@ -2,6 +2,7 @@
  * tokengate for Hono: `app.use(tokengate(gate))` and `app.route("/api-tokens", tokenAdminRouter(gate, { getActor }))`.
  */
 import type { IncomingMessage } from "node:http";
+import { tokenPageFiles } from "@tokengate/admin-page";
 import {
   type Actor,
   ADMIN_BODY_LIMIT,
@@ -150,7 +151,8 @@ async function bodyOf(c: Context, settings: AdminRouterSettings): Promise<AdminB
  * app.route("/api-tokens", tokenAdminRouter(gate, { getActor: (c) => c.get("user") ?? null }));
  */
 export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptions): Hono {
-  const settings = checkAdminRouterOptions(options);
+  // The page's files come from @tokengate/admin-page unless the app serves a page of its own.
+  const settings = checkAdminRouterOptions({ pageFiles: tokenPageFiles, ...options });
   const address = settings.clientAddress ?? nodeAddress;
   const router = new Hono();
   for (const route of ADMIN_ROUTES) {
@@ -162,6 +164,7 @@ export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptio
           ...fetchRequestOrigin(c.req.raw, address(c)),
           operation: route.operation,
           id: c.req.param("id"),
+          path: new URL(c.req.url).pathname,
           query: new URL(c.req.url).search,
           contentType: c.req.header("content-type"),
           body,

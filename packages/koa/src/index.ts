@@ -4,6 +4,7 @@
  */
 import { METHODS } from "node:http";
 import Router from "@koa/router";
+import { tokenPageFiles } from "@tokengate/admin-page";
 import {
   type Actor,
   ADMIN_BODY_LIMIT,
@@ -176,7 +177,8 @@ function bodyOf(ctx: Context, settings: AdminRouterSettings): Promise<AdminBody>
  * app.use(tokenAdminRouter(gate, { prefix: "/api-tokens", getActor: (ctx) => ctx.state.user ?? null }));
  */
 export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptions): Middleware {
-  const settings = checkAdminRouterOptions(options);
+  // The page's files come from @tokengate/admin-page unless the app serves a page of its own.
+  const settings = checkAdminRouterOptions({ pageFiles: tokenPageFiles, ...options });
   if (!/^\/[^?#]*$/.test(settings.prefix ?? ""))
     throw new TypeError("tokenAdminRouter: prefix must start with /");
   const router = new Router({ prefix: settings.prefix.replace(/\/$/, "") });
@@ -191,6 +193,7 @@ export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptio
           ...nodeRequestOrigin(ctx.req),
           operation: route.operation,
           id: params.id,
+          path: ctx.path,
           query: ctx.querystring,
           contentType: ctx.get("content-type") || undefined,
           body,

@@ -92,6 +92,7 @@ export async function startDemo(options: ServeOptions): Promise<RunningDemo> {
       `failed attempts: ${DEMO_FAILED_ATTEMPTS.maxFailures} per address per ${DEMO_FAILED_ATTEMPTS.windowSeconds} s, counted ${options.redisUrl ? "in Redis, shared by every server" : "in this process"}; then 429`,
       `logins: ${users.join("; ")}`,
       `token page: ${url}${DEMO_ADMIN_PATH}/ui (open it in a browser and sign in with a login above)`,
+      `openapi: ${url}${DEMO_ADMIN_PATH}/openapi.json (the admin API's OpenAPI 3.1 document; also: ${cli} openapi)`,
       "",
       demoInstructions(url),
       "",

@@ -111,6 +111,7 @@ export function indexBody(): Record<string, string> {
     name: "tokengate demo",
     admin: `${DEMO_ADMIN_PATH} (HTTP Basic: alice:alice-demo, bob:bob-demo)`,
     page: `${DEMO_ADMIN_PATH}/ui (manage tokens in a browser; sign in as alice / alice-demo)`,
+    openapi: `${DEMO_ADMIN_PATH}/openapi.json (the admin API, described in OpenAPI 3.1)`,
     events: `${DEMO_ADMIN_PATH}/events (the token security log: ?teamId= or ?tokenId=)`,
     protected: `${DEMO_ME_PATH} (Authorization: Bearer <token>)`,
   };

@@ -1,15 +1,20 @@
 /**
- * The token page's answers: the static assets with their security headers, and the session the
- * page starts from. Everything here is framework-free, like the rest of the admin router.
+ * The token page's answers: its files with their security headers, and the session the page starts
+ * from. The files themselves are not here: `@tokengate/admin-page` builds and ships them, and the
+ * framework routers hand them over as the `pageFiles` setting. What to send with them (the content
+ * security policy, the framing and caching rules) is decided here, once, for every adapter.
  */
 import { adminFailureAnswer, type HttpAnswer, jsonAnswer, TokenGateError } from "../errors";
 import type { Directory, TeamRole } from "../types";
-import { PAGE_HTML } from "./page-html";
-import { PAGE_SCRIPT } from "./page-script";
-import { PAGE_STYLE } from "./page-style";
 
 /** The page's three files, by the admin operation that serves each. */
 export type PageAsset = "page" | "pageScript" | "pageStyle";
+
+/**
+ * The page's files as text: what `@tokengate/admin-page`'s `tokenPageFiles()` returns. A port, so
+ * the core holds no markup and an application could serve a page of its own.
+ */
+export type AdminPageFiles = { readonly [asset in PageAsset]: string };
 
 // The page runs its one script file and nothing else: no inline script, no third party, no frames.
 const CONTENT_SECURITY_POLICY = [
@@ -34,25 +39,35 @@ const ASSET_HEADERS: Readonly<Record<string, string>> = {
   "cache-control": "no-cache",
 };
 
-const ASSETS: Record<PageAsset, { readonly type: string; readonly body: string }> = {
-  page: { type: "text/html; charset=utf-8", body: PAGE_HTML },
-  pageScript: { type: "text/javascript; charset=utf-8", body: PAGE_SCRIPT },
-  pageStyle: { type: "text/css; charset=utf-8", body: PAGE_STYLE },
+const CONTENT_TYPES: Record<PageAsset, string> = {
+  page: "text/html; charset=utf-8",
+  pageScript: "text/javascript; charset=utf-8",
+  pageStyle: "text/css; charset=utf-8",
 };
 
 export function isPageAsset(operation: string): operation is PageAsset {
-  return Object.hasOwn(ASSETS, operation);
+  return Object.hasOwn(CONTENT_TYPES, operation);
 }
 
-/** One of the page's files, or 404 when the router was mounted without `page: true`. */
-export function pageAssetAnswer(asset: PageAsset, enabled: boolean): HttpAnswer {
-  if (!enabled) {
+/**
+ * One of the page's files, or 404 when the router was mounted without `page: true`.
+ * @param files the router's `pageFiles` setting, read on the first request for the page.
+ */
+export function pageAssetAnswer(
+  asset: PageAsset,
+  enabled: boolean,
+  files: (() => AdminPageFiles) | undefined,
+): HttpAnswer {
+  if (!enabled || !files) {
     return adminFailureAnswer(
       new TokenGateError("not_found", { message: "The token page is not enabled on this router" }),
     );
   }
-  const { type, body } = ASSETS[asset];
-  return { status: 200, headers: { ...ASSET_HEADERS, "content-type": type }, body };
+  return {
+    status: 200,
+    headers: { ...ASSET_HEADERS, "content-type": CONTENT_TYPES[asset] },
+    body: files()[asset],
+  };
 }
 
 /** What the page needs to know about the people behind the router. */

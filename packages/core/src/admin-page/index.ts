@@ -1,2 +1,2 @@
-export type { AdminSession } from "./answers";
+export type { AdminPageFiles, AdminSession } from "./answers";
 export { type CrossSitePolicy, isCrossOriginRequest, type RequestOrigin, TrustedOrigins } from "./cross-site";
