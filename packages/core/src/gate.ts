@@ -4,9 +4,11 @@ import { TrustedProxies } from "./client-address";
 import { type Clock, systemClock } from "./clock";
 import { sha512Digester, type TokenDigester } from "./digest";
 import { assertRealm } from "./errors";
+import { type GateHealth, gateHealth } from "./health";
 import { consoleLogger, type Logger } from "./logger";
 import { storeLookup } from "./lookup";
 import { TokenService } from "./service";
+import { GateTelemetry, type TelemetryOptions } from "./telemetry";
 import { documensoTokenFormat, type TokenFormat } from "./token-format";
 import type {
   CredentialCache,
@@ -69,6 +71,11 @@ export interface TokenGateOptions {
   trustedOrigins?: readonly string[];
   /** Per-token usage counts shown in the admin list, e.g. the `TokenRateLimiter`. */
   usageReader?: UsageReader;
+  /**
+   * OpenTelemetry spans and metrics (see `telemetry.ts`), through the global providers unless
+   * others are given here. With no SDK registered they cost next to nothing; `false` turns them off.
+   */
+  telemetry?: TelemetryOptions | false;
 }
 
 /** The assembled suite: one verifier for the middlewares, one service and admin for the routers. */
@@ -86,6 +93,8 @@ export interface TokenGate {
    * is dropped on every instance, so the change holds on the next request.
    */
   directoryChanged(): Promise<void>;
+  /** Whether the store, cache, invalidation channel and limiters work, each with the reason if not. */
+  health(): Promise<GateHealth>;
   /** Writes pending last-used times and closes the cache. Call on shutdown. */
   close(): Promise<void>;
 }
@@ -128,8 +137,17 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     trustedOrigins: options.trustedOrigins ? new TrustedOrigins(options.trustedOrigins) : undefined,
   };
 
+  if (
+    options.telemetry !== undefined &&
+    options.telemetry !== false &&
+    typeof options.telemetry !== "object"
+  ) {
+    throw new TypeError("createTokenGate: telemetry must be an object of providers, or false");
+  }
+  const telemetry = options.telemetry === false ? undefined : new GateTelemetry(options.telemetry);
+
   const source = storeLookup(store, directory);
-  const cache = options.cache?.(source);
+  const cache = options.cache?.(source, telemetry);
   const lookup: CredentialLookup = cache ?? source;
   const usage: UsageRecorder | undefined =
     options.usageFlushIntervalMs === false
@@ -148,6 +166,7 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     failureLimiter: options.failureLimiter,
     trustedProxies: options.trustedProxies ? new TrustedProxies(options.trustedProxies) : undefined,
     formerMemberTokens,
+    telemetry,
   });
   const service = new TokenService({
     store,
@@ -161,11 +180,18 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     usageReader: options.usageReader,
     logger,
   });
+  const limiters = [options.rateLimiter, options.failureLimiter];
+  const health = () => gateHealth(store, cache, limiters);
+  telemetry?.observeHealth(async () => {
+    const now = await health();
+    const redis = cache?.health?.().redis;
+    return { store: now.components.store.status === "up", redis: redis && redis.status === "up" };
+  });
   return {
     [GATE]: true,
     verifier,
     service,
-    admin: new TokenAdmin(service, { directory, teamTokenRoles }, crossSite),
+    admin: new TokenAdmin(service, { directory, teamTokenRoles }, crossSite, telemetry),
     store,
     directory,
     cache,
@@ -174,7 +200,9 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     async directoryChanged() {
       await cache?.invalidateAll();
     },
+    health,
     async close() {
+      telemetry?.close();
       await usage?.close();
       await cache?.close?.();
     },

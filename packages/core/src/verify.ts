@@ -3,7 +3,9 @@ import { clientAddressFrom, type TrustedProxies } from "./client-address";
 import type { Clock } from "./clock";
 import type { TokenDigester } from "./digest";
 import { assertRealm, authFailureAnswer, type HttpAnswer, TokenGateError } from "./errors";
+import type { ComponentHealth } from "./health";
 import { type Logger, OnceLog } from "./logger";
+import type { GateTelemetry, VerifyProbe } from "./telemetry";
 import type { TokenFormat } from "./token-format";
 import type { AuthIdentity, CredentialLookup, ResolvedCredential } from "./types";
 import type { UsageRecorder } from "./usage";
@@ -31,6 +33,8 @@ export interface RateLimitDecision {
 /** Counts an authenticated request against its limits (see `@tokengate/redis`). */
 export interface RateLimiter {
   consume(identity: AuthIdentity, now: Date): Promise<RateLimitDecision>;
+  /** Whether its counter store answers, for `gate.health()`. */
+  health?(): Promise<ComponentHealth>;
 }
 
 /** Refuses clients that keep failing authentication before their attempts reach the store. */
@@ -38,11 +42,15 @@ export interface FailureLimiter {
   /** Null when the client may try; otherwise the seconds to wait. */
   blocked(clientAddress: string, now: Date): Promise<number | null>;
   recordFailure(clientAddress: string, now: Date): Promise<void>;
+  /** Whether its counter store answers, for `gate.health()`. */
+  health?(): Promise<ComponentHealth>;
 }
 
 /** What a route asks of a credential beyond being valid. */
 export interface VerifyRequirements {
   readonly scopes?: readonly string[] | undefined;
+  /** The adapter asking (`express`, `koa`, `hono`), for telemetry only. */
+  readonly framework?: string | undefined;
 }
 
 export type VerifyOutcome =
@@ -65,6 +73,8 @@ export interface VerifierConfig {
   readonly unavailableRetryAfter?: number | undefined;
   /** A team token whose creator has left the team: refused (default) or accepted, as Documenso does. */
   readonly formerMemberTokens?: FormerMemberTokens | undefined;
+  /** Spans and metrics per verification; undefined records nothing (`telemetry: false`). */
+  readonly telemetry?: GateTelemetry | undefined;
 }
 
 /**
@@ -125,6 +135,17 @@ export class TokenVerifier {
    * without a single await, and the one promise returned is already settled.
    */
   verify(input: CredentialInput, requirements: VerifyRequirements = {}): Promise<VerifyOutcome> {
+    // With no SDK registered there is no probe: the request runs as if telemetry were off.
+    const probe = this.#config.telemetry?.startVerify(requirements.framework);
+    if (probe === undefined) return this.#verify(input, requirements, undefined);
+    return this.#verify(input, requirements, probe).then(probe.end);
+  }
+
+  #verify(
+    input: CredentialInput,
+    requirements: VerifyRequirements,
+    probe: VerifyProbe | undefined,
+  ): Promise<VerifyOutcome> {
     const parsed = parseCredentials(input.authorization, input.queryToken);
     if (parsed.kind === "none") return Promise.resolve(this.#fail("missing_credentials"));
     if (parsed.kind === "malformed") return Promise.resolve(this.#fail("invalid_request", parsed.reason));
@@ -139,10 +160,11 @@ export class TokenVerifier {
           parsed.token,
           now,
           requirements,
+          probe,
         );
       }
     }
-    return this.#check(parsed.token, now, requirements.scopes);
+    return this.#check(parsed.token, now, requirements.scopes, probe);
   }
 
   async #verifyLimitingFailures(
@@ -151,6 +173,7 @@ export class TokenVerifier {
     token: string,
     now: Date,
     requirements: VerifyRequirements,
+    probe: VerifyProbe | undefined,
   ): Promise<VerifyOutcome> {
     let wait: number | null;
     try {
@@ -167,7 +190,7 @@ export class TokenVerifier {
       );
     }
 
-    const outcome = await this.#check(token, now, requirements.scopes);
+    const outcome = await this.#check(token, now, requirements.scopes, probe);
     if (!outcome.ok && outcome.error.status === 401) {
       try {
         await failureLimiter.recordFailure(address, now);
@@ -192,7 +215,12 @@ export class TokenVerifier {
     return { ok: false, ...cached };
   }
 
-  #check(token: string, now: Date, scopes: readonly string[] | undefined): Promise<VerifyOutcome> {
+  #check(
+    token: string,
+    now: Date,
+    scopes: readonly string[] | undefined,
+    probe?: VerifyProbe,
+  ): Promise<VerifyOutcome> {
     const { formats, digesters, lookup } = this.#config;
     // The shape check refuses garbage before any hashing or I/O.
     let shaped = false;
@@ -208,8 +236,12 @@ export class TokenVerifier {
       const digest = digesters[i]!.digest(token);
       const held = lookup.peek?.(digest);
       // Not held in memory: this digester and the rest go to the lookup, which may do I/O.
-      if (held === undefined) return this.#lookupFrom(token, i, digest, now, scopes);
-      if (held !== null) return this.#admit(held, now, scopes);
+      if (held === undefined) return this.#lookupFrom(token, i, digest, now, scopes, probe);
+      if (probe) probe.tier = "memory";
+      if (held !== null) {
+        if (probe) probe.tokenId = held.token.id;
+        return this.#admit(held, now, scopes);
+      }
     }
     return Promise.resolve(this.#fail("invalid_token"));
   }
@@ -220,13 +252,19 @@ export class TokenVerifier {
     firstDigest: string,
     now: Date,
     scopes: readonly string[] | undefined,
+    probe?: VerifyProbe,
   ): Promise<VerifyOutcome> {
     const { digesters, lookup } = this.#config;
     let credential: ResolvedCredential | null = null;
     try {
-      credential = await lookup.lookup(firstDigest);
+      credential = await lookup.lookup(firstDigest, probe);
       for (let i = first + 1; !credential && i < digesters.length; i++) {
-        credential = await lookup.lookup(digesters[i]!.digest(token));
+        credential = await lookup.lookup(digesters[i]!.digest(token), probe);
+      }
+      // A lookup that does not report its tier is the store itself (no cache).
+      if (probe) {
+        probe.tier ??= "store";
+        if (credential) probe.tokenId = credential.token.id;
       }
       this.#storeLog.recover();
     } catch (cause) {

@@ -1,5 +1,12 @@
 import { createHash } from "node:crypto";
-import { consoleLogger, type Logger, OnceLog, TokenGateError } from "@tokengate/core";
+import {
+  type ComponentHealth,
+  consoleLogger,
+  type Logger,
+  OnceLog,
+  TokenGateError,
+  UP,
+} from "@tokengate/core";
 import type { Redis } from "ioredis";
 import type { LimitState } from "./gcra";
 import type { ApplyOptions, LimitCheck, LimitOutcome, LimitStore, TokenUsage } from "./limit-store";
@@ -198,6 +205,19 @@ export class RedisLimitStore implements LimitStore {
       states.push({ remaining: reply[1 + i * 3]!, resetMs: reply[2 + i * 3]!, waitMs: reply[3 + i * 3]! });
     }
     return { allowed: reply[0] === 1, states };
+  }
+
+  /** A PING within the store's timeout; while Redis is away, degraded or down as the policy says. */
+  async health(): Promise<ComponentHealth> {
+    try {
+      if (DOWN.has(this.#redis.status)) throw new Error("closed");
+      await this.#bounded(this.#redis.ping());
+      return UP;
+    } catch {
+      return this.#fallback
+        ? { status: "degraded", reason: "Redis cannot be reached: limiting in this instance's memory" }
+        : { status: "down", reason: "Redis cannot be reached: authenticated requests are refused 503" };
+    }
   }
 
   async usage(tokenIds: readonly number[]): Promise<Map<number, TokenUsage>> {
