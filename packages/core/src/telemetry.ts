@@ -15,6 +15,11 @@
  *
  * Metrics: register the SDK's MeterProvider before `createTokenGate` (the metrics API has no proxy:
  * instruments made before registration stay no-op). Traces follow the global provider at any time.
+ *
+ * The package pins `@opentelemetry/api` to 1.9.x on purpose: a copy of the API only reads a global
+ * provider registered by an API of the same or a later minor version, so an application whose SDK
+ * brings 1.9 (SDK 2.x, the line for Node 20) or anything newer is seen. A later minor here would
+ * silently see nothing in those applications.
  */
 import {
   type Attributes,
