@@ -2,11 +2,19 @@
  * The tokengate configurations under test, built the way an application would build them. Shared
  * by the server processes (HTTP rows) and the in-process microbenchmarks.
  */
+import { metrics, trace } from "@opentelemetry/api";
+import {
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from "@opentelemetry/sdk-metrics";
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { type CredentialCacheFactory, createTokenGate, silentLogger, type TokenGate } from "@tokengate/core";
 import { PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
 import Redis from "ioredis";
 import pg from "pg";
+import type { ContenderKind } from "./contenders";
 
 /** Where the stores and Redis are, and which prefix and schema are ours. */
 export interface GateEnvironment {
@@ -17,7 +25,51 @@ export interface GateEnvironment {
   readonly redisPrefix: string;
 }
 
-export type GateFlavour = "warm" | "redis-only" | "sqlite" | "postgres";
+export type GateFlavour =
+  | "warm"
+  | "warm-telemetry-off"
+  | "warm-otel-sdk"
+  | "redis-only"
+  | "sqlite"
+  | "postgres";
+
+/** The flavour each tokengate contender runs (the server process builds it with `buildGate`). */
+export const GATE_FLAVOURS: Partial<Record<ContenderKind, GateFlavour>> = {
+  "tokengate-warm": "warm",
+  "tokengate-warm-telemetry-off": "warm-telemetry-off",
+  "tokengate-warm-otel-sdk": "warm-otel-sdk",
+  "tokengate-redis": "redis-only",
+  "tokengate-sqlite": "sqlite",
+  "tokengate-postgres": "postgres",
+};
+
+/**
+ * Registers a real OpenTelemetry SDK as an application would: batch span processor, periodic
+ * metric reader. The exporters drop what they are given, so the row measures recording, not a
+ * collector's network. Returns how to unregister it.
+ */
+function registerOtelSdk(): () => Promise<void> {
+  const spans: SpanExporter = {
+    export: (_spans, done) => done({ code: 0 }),
+    shutdown: async () => {},
+  };
+  const metricExporter: PushMetricExporter = {
+    export: (_metrics, done) => done({ code: 0 }),
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  };
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(spans)] });
+  const meterProvider = new MeterProvider({
+    readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 10_000 })],
+  });
+  trace.setGlobalTracerProvider(tracerProvider);
+  metrics.setGlobalMeterProvider(meterProvider);
+  return async () => {
+    await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]);
+    trace.disable();
+    metrics.disable();
+  };
+}
 
 /** A built gate and how to let go of everything it holds. */
 export interface BuiltGate {
@@ -92,11 +144,14 @@ export async function buildGate(flavour: GateFlavour, env: GateEnvironment): Pro
     prefix: `${env.redisPrefix}tokengate:`,
     ...(flavour === "redis-only" ? { lru: false as const } : {}),
   });
+  // Before the gate: the metrics API has no proxy, so instruments must be made after registration.
+  const unregisterOtel = flavour === "warm-otel-sdk" ? registerOtelSdk() : undefined;
   const gate = createTokenGate({
     store: sqlite.store,
     directory: sqlite.directory,
     cache,
     logger: silentLogger,
+    ...(flavour === "warm-telemetry-off" ? { telemetry: false as const } : {}),
   });
   // The LRU is only served once the invalidation channel listens: measure the cache working, not
   // its first second of start-up.
@@ -112,6 +167,7 @@ export async function buildGate(flavour: GateFlavour, env: GateEnvironment): Pro
       await gate.close();
       redis.disconnect();
       sqlite.close();
+      await unregisterOtel?.();
       throw error;
     } finally {
       clearTimeout(timer);
@@ -123,6 +179,7 @@ export async function buildGate(flavour: GateFlavour, env: GateEnvironment): Pro
       await gate.close();
       redis.disconnect();
       sqlite.close();
+      await unregisterOtel?.();
     },
   };
 }

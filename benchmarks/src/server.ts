@@ -46,6 +46,8 @@ function idealCheck(map: Map<string, Known>, header: string | undefined): Known 
 
 const FLAVOURS: Partial<Record<ContenderKind, GateFlavour>> = {
   "tokengate-warm": "warm",
+  "tokengate-warm-telemetry-off": "warm-telemetry-off",
+  "tokengate-warm-otel-sdk": "warm-otel-sdk",
   "tokengate-redis": "redis-only",
   "tokengate-sqlite": "sqlite",
   "tokengate-postgres": "postgres",
