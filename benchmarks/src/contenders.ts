@@ -6,6 +6,8 @@ export type ContenderKind =
   | "baseline"
   | "ideal"
   | "tokengate-warm"
+  | "tokengate-warm-telemetry-off"
+  | "tokengate-warm-otel-sdk"
   | "tokengate-redis"
   | "tokengate-redis-cluster"
   | "tokengate-rate-limited"
@@ -29,6 +31,9 @@ const OWN: ReadonlyArray<{ kind: ContenderKind; label: string }> = [
   { kind: "baseline", label: "no auth (baseline)" },
   { kind: "ideal", label: "hand-written ideal (sha512 + Map)" },
   { kind: "tokengate-warm", label: "tokengate, warm in-process cache" },
+  // The cost of OpenTelemetry (issue 14): the row above is the default (API present, no SDK).
+  { kind: "tokengate-warm-telemetry-off", label: "tokengate, warm, telemetry: false" },
+  { kind: "tokengate-warm-otel-sdk", label: "tokengate, warm, OpenTelemetry SDK registered" },
   { kind: "tokengate-redis", label: "tokengate, Redis only" },
   { kind: "tokengate-sqlite", label: "tokengate, SQLite every request" },
   { kind: "tokengate-postgres", label: "tokengate, PostgreSQL every request" },

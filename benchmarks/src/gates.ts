@@ -2,6 +2,13 @@
  * The tokengate configurations under test, built the way an application would build them. Shared
  * by the server processes (HTTP rows) and the in-process microbenchmarks.
  */
+import { metrics, trace } from "@opentelemetry/api";
+import {
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from "@opentelemetry/sdk-metrics";
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import {
   type CredentialCacheFactory,
   createTokenGate,
@@ -32,6 +39,8 @@ export interface GateEnvironment {
  */
 export type GateFlavour =
   | "warm"
+  | "warm-telemetry-off"
+  | "warm-otel-sdk"
   | "redis-only"
   | "redis-only-cluster"
   | "rate-limited"
@@ -43,6 +52,34 @@ const CLUSTER_FLAVOURS: ReadonlySet<GateFlavour> = new Set(["redis-only-cluster"
 
 /** A limit the benchmark never reaches: the limiter is consulted on every request, never refuses. */
 const UNREACHED_LIMIT = { name: "minute", limit: 1_000_000_000, windowSeconds: 60 };
+
+/**
+ * Registers a real OpenTelemetry SDK as an application would: batch span processor, periodic
+ * metric reader. The exporters drop what they are given, so the row measures recording, not a
+ * collector's network. Returns how to unregister it.
+ */
+function registerOtelSdk(): () => Promise<void> {
+  const spans: SpanExporter = {
+    export: (_spans, done) => done({ code: 0 }),
+    shutdown: async () => {},
+  };
+  const metricExporter: PushMetricExporter = {
+    export: (_metrics, done) => done({ code: 0 }),
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  };
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(spans)] });
+  const meterProvider = new MeterProvider({
+    readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 10_000 })],
+  });
+  trace.setGlobalTracerProvider(tracerProvider);
+  metrics.setGlobalMeterProvider(meterProvider);
+  return async () => {
+    await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]);
+    trace.disable();
+    metrics.disable();
+  };
+}
 
 /** A built gate and how to let go of everything it holds. */
 export interface BuiltGate {
@@ -142,12 +179,15 @@ export async function buildGate(flavour: GateFlavour, env: GateEnvironment): Pro
         token: [UNREACHED_LIMIT],
       })
     : undefined;
+  // Before the gate: the metrics API has no proxy, so instruments must be made after registration.
+  const unregisterOtel = flavour === "warm-otel-sdk" ? registerOtelSdk() : undefined;
   const gate = createTokenGate({
     store: sqlite.store,
     directory: sqlite.directory,
     cache,
     ...(rateLimiter ? { rateLimiter } : {}),
     logger: silentLogger,
+    ...(flavour === "warm-telemetry-off" ? { telemetry: false as const } : {}),
   });
   // The LRU is only served once the invalidation channel listens: measure the cache working, not
   // its first second of start-up.
@@ -163,6 +203,7 @@ export async function buildGate(flavour: GateFlavour, env: GateEnvironment): Pro
       await gate.close();
       redis.disconnect();
       sqlite.close();
+      await unregisterOtel?.();
       throw error;
     } finally {
       clearTimeout(timer);
@@ -174,6 +215,7 @@ export async function buildGate(flavour: GateFlavour, env: GateEnvironment): Pro
       await gate.close();
       redis.disconnect();
       sqlite.close();
+      await unregisterOtel?.();
     },
   };
 }

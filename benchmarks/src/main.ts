@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { migrate } from "@tokengate/postgres";
 import Redis from "ioredis";
 import pg from "pg";
+import { type BenchCluster, startBenchCluster } from "./cluster";
 import { CONTENDERS, type Contender, type ServerSettings } from "./contenders";
 import { DATA_DIR, ensurePostgresDataset, ensureSqliteDataset } from "./dataset";
 import type { GateEnvironment } from "./gates";
@@ -254,13 +255,23 @@ async function main(): Promise<void> {
   const redisProblem = await flushRedisPrefix();
   if (redisProblem) log(`Redis unavailable: ${redisProblem}`);
 
-  const env: GateEnvironment = {
+  let env: GateEnvironment = {
     sqliteFile: sqliteFiles.get(HTTP_TABLE_SIZE)!,
     postgresUrl: POSTGRES_URL,
     postgresSchema: postgresSchemas.get(HTTP_TABLE_SIZE) ?? "bench_unavailable",
     redisUrl: REDIS_URL,
     redisPrefix: REDIS_PREFIX,
   };
+  // The cluster rows (issue 16) run beside the single-server ones, on a cluster of their own.
+  const wantsCluster =
+    options.http &&
+    (options.only === undefined ||
+      options.only
+        .split(",")
+        .some((text) => "hono/tokengate-redis-cluster hono/tokengate-rate-limited-cluster".includes(text)));
+  const cluster: BenchCluster | undefined = wantsCluster ? await startBenchCluster() : undefined;
+  if (cluster && "url" in cluster) env = { ...env, redisClusterUrl: cluster.url };
+  else if (cluster) log(`Redis Cluster unavailable: ${cluster.unavailable}`);
 
   let loadLine = "";
   let series: HttpSeries[] = [];
@@ -272,7 +283,11 @@ async function main(): Promise<void> {
     loadLine =
       `- Load: ${generator.name}, ${options.connections} connections, in its own process (${generator.why}); ` +
       `${cores.note}`;
-    series = await runHttp(options, env, cores, generator);
+    try {
+      series = await runHttp(options, env, cores, generator);
+    } finally {
+      await cluster?.stop?.();
+    }
   }
 
   let timings: VerifyTiming[] = [];

@@ -58,9 +58,15 @@ function idealCheck(map: Map<string, Known>, header: string | undefined): Known 
   return known;
 }
 
+// Kept here, not imported from gates.ts: the baseline and ideal servers never load the gate code.
 const FLAVOURS: Partial<Record<ContenderKind, GateFlavour>> = {
   "tokengate-warm": "warm",
+  "tokengate-warm-telemetry-off": "warm-telemetry-off",
+  "tokengate-warm-otel-sdk": "warm-otel-sdk",
   "tokengate-redis": "redis-only",
+  "tokengate-redis-cluster": "redis-only-cluster",
+  "tokengate-rate-limited": "rate-limited",
+  "tokengate-rate-limited-cluster": "rate-limited-cluster",
   "tokengate-sqlite": "sqlite",
   "tokengate-postgres": "postgres",
 };

@@ -17,6 +17,7 @@ import type { Result } from "./result";
 import { ListApiTokensQuerySchema, ListSecurityEventsQuerySchema, TokenIdParamSchema } from "./schemas";
 import type { TokenService } from "./service";
 import { isStoreInputFault } from "./store-fault";
+import type { GateTelemetry } from "./telemetry";
 import { fieldError, parseOrFail } from "./validation";
 
 /** The admin router's routes, relative to where it is mounted. Adapters register exactly these. */
@@ -251,14 +252,21 @@ export class TokenAdmin {
    * @param people the directory and team roles, for the page's `GET /session`.
    * @param crossSite the proxies and origins to believe when telling a forged request (the gate's
    *   `trustedProxies` and `trustedOrigins`).
+   * @param telemetry records a span per call (the gate's; none when it turned telemetry off).
    */
   constructor(
     private readonly service: TokenService,
     private readonly people?: SessionDirectory,
     private readonly crossSite: CrossSitePolicy = {},
+    private readonly telemetry?: GateTelemetry,
   ) {}
 
-  async handle(call: AdminCall): Promise<HttpAnswer> {
+  handle(call: AdminCall): Promise<HttpAnswer> {
+    if (!this.telemetry) return this.#handle(call);
+    return this.telemetry.traceAdmin(call.operation, call.id, () => this.#handle(call));
+  }
+
+  async #handle(call: AdminCall): Promise<HttpAnswer> {
     // Before anything else: whatever the answer, this connection is mid-body and must close.
     const abandoned = abandonedBodyAnswer(call.body);
     if (abandoned) return abandoned;

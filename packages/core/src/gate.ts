@@ -4,11 +4,13 @@ import { TrustedProxies } from "./client-address";
 import { type Clock, systemClock } from "./clock";
 import { sha512Digester, type TokenDigester } from "./digest";
 import { assertRealm } from "./errors";
+import { type GateHealth, gateHealth } from "./health";
 import { consoleLogger, type Logger } from "./logger";
 import { storeLookup } from "./lookup";
 import { type SecurityEventHook, SecurityEventRecorder } from "./security-events";
 import { MemorySecurityLog, type SecurityLog } from "./security-log";
 import { TokenService } from "./service";
+import { GateTelemetry, type TelemetryOptions } from "./telemetry";
 import { documensoTokenFormat, type TokenFormat } from "./token-format";
 import type {
   CredentialCache,
@@ -86,6 +88,11 @@ export interface TokenGateOptions {
    * answered to a client.
    */
   onEvent?: SecurityEventHook;
+  /**
+   * OpenTelemetry spans and metrics (see `telemetry.ts`), through the global providers unless
+   * others are given here. With no SDK registered they cost next to nothing; `false` turns them off.
+   */
+  telemetry?: TelemetryOptions | false;
 }
 
 /** The assembled suite: one verifier for the middlewares, one service and admin for the routers. */
@@ -105,6 +112,8 @@ export interface TokenGate {
    * is dropped on every instance, so the change holds on the next request.
    */
   directoryChanged(): Promise<void>;
+  /** Whether the store, cache, invalidation channel and limiters work, each with the reason if not. */
+  health(): Promise<GateHealth>;
   /** Writes pending last-used times and security events, and closes the cache. Call on shutdown. */
   close(): Promise<void>;
 }
@@ -148,8 +157,17 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     trustedOrigins: options.trustedOrigins ? new TrustedOrigins(options.trustedOrigins) : undefined,
   };
 
+  if (
+    options.telemetry !== undefined &&
+    options.telemetry !== false &&
+    typeof options.telemetry !== "object"
+  ) {
+    throw new TypeError("createTokenGate: telemetry must be an object of providers, or false");
+  }
+  const telemetry = options.telemetry === false ? undefined : new GateTelemetry(options.telemetry);
+
   const source = storeLookup(store, directory);
-  const cache = options.cache?.(source);
+  const cache = options.cache?.(source, telemetry);
   const lookup: CredentialLookup = cache ?? source;
   const usage: UsageRecorder | undefined =
     options.usageFlushIntervalMs === false
@@ -185,6 +203,7 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     trustedProxies,
     formerMemberTokens,
     securityEvents,
+    telemetry,
   });
   const service = new TokenService({
     store,
@@ -199,11 +218,18 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     logger,
     securityEvents,
   });
+  const limiters = [options.rateLimiter, options.failureLimiter];
+  const health = () => gateHealth(store, cache, limiters);
+  telemetry?.observeHealth(async () => {
+    const now = await health();
+    const redis = cache?.health?.().redis;
+    return { store: now.components.store.status === "up", redis: redis && redis.status === "up" };
+  });
   return {
     [GATE]: true,
     verifier,
     service,
-    admin: new TokenAdmin(service, { directory, teamTokenRoles }, crossSite),
+    admin: new TokenAdmin(service, { directory, teamTokenRoles }, crossSite, telemetry),
     store,
     directory,
     cache,
@@ -213,7 +239,9 @@ export function createTokenGate(options: TokenGateOptions): TokenGate {
     async directoryChanged() {
       await cache?.invalidateAll();
     },
+    health,
     async close() {
+      telemetry?.close();
       await usage?.close();
       await securityEvents.close();
       await cache?.close?.();

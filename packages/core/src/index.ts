@@ -46,6 +46,16 @@ export {
 } from "./errors";
 export { EXPIRATION_PRESETS, type ExpirationPreset, resolveExpiration } from "./expiration";
 export { createTokenGate, isTokenGate, type TokenGate, type TokenGateOptions } from "./gate";
+export {
+  type CacheHealth,
+  type ComponentHealth,
+  type GateHealth,
+  type HealthStatus,
+  isReady,
+  livenessAnswer,
+  readinessAnswer,
+  UP,
+} from "./health";
 export { consoleLogger, describeCause, type Logger, OnceLog, silentLogger } from "./logger";
 export { storeLookup } from "./lookup";
 export { MemoryDirectory, MemoryTokenStore } from "./memory";
@@ -81,6 +91,7 @@ export {
 } from "./security-log";
 export { DEFAULT_EVENTS_LIMIT, TokenService, type TokenServiceConfig } from "./service";
 export { isStoreInputFault } from "./store-fault";
+export { ATTR as TELEMETRY_ATTRIBUTES, GateTelemetry, type TelemetryOptions } from "./telemetry";
 export { checksumTokenFormat, documensoTokenFormat, randomString, type TokenFormat } from "./token-format";
 export type * from "./types";
 export { DuplicateDigestError } from "./types";

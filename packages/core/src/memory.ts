@@ -35,6 +35,9 @@ export class MemoryTokenStore implements TokenStore {
     return this.#byId.get(id) ?? null;
   }
 
+  /** Always answers: the store is this process's memory. */
+  async ping(): Promise<void> {}
+
   async insert(token: NewTokenRecord): Promise<TokenRecord> {
     if (this.#byDigest.has(token.digest)) throw new DuplicateDigestError("MemoryTokenStore");
     const record: TokenRecord = {

@@ -33,10 +33,13 @@ const NONE: Readonly<Record<string, string>> = Object.freeze({});
  * `CredentialInput`, call `decide`, and either continue with the identity or write the answer.
  * An identity attached by an earlier tokengate middleware is reused, so a route-level
  * `tokengate(gate, { scopes })` behind an app-level one checks scopes without verifying twice.
+ *
+ * @param framework the adapter's name (`express`, `koa`, `hono`), recorded on each verify span.
  */
 export function createAuthDecider(
   gateOrOptions: TokenGate | TokenGateOptions,
   options: MiddlewareOptions = {},
+  framework?: string,
 ): {
   gate: TokenGate;
   decide(
@@ -48,7 +51,7 @@ export function createAuthDecider(
   const guard = options.scopes && options.scopes.length > 0 ? scopeGuard(options.scopes, gate.realm) : null;
   const optional = options.optional ?? false;
   // Checked inside verify, before the rate limit; the guard covers identities attached earlier.
-  const requirements = guard ? { scopes: options.scopes } : {};
+  const requirements = guard ? { scopes: options.scopes, framework } : { framework };
   const { verifier } = gate;
 
   return {

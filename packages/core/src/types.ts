@@ -1,3 +1,4 @@
+import type { CacheHealth } from "./health";
 import type { RequestClient } from "./security-events";
 
 /** A stored token. `digest` never leaves the server: no response schema includes it. */
@@ -56,6 +57,8 @@ export interface TokenStore {
    * decision itself (see `credentialFromRows`), so both paths give the same answer.
    */
   credentialReader?(directory: Directory): CredentialReader | null;
+  /** Resolves when the store answers a trivial query (`gate.health()`); rejects when it cannot be reached. */
+  ping?(): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -132,9 +135,18 @@ export interface ResolvedCredential {
   readonly role: TeamRole | null;
 }
 
+/** Where a lookup's answer came from: the in-process tier, Redis, or the store itself. */
+export type CacheTier = "memory" | "redis" | "store";
+
+/** Filled in by a lookup that can tell which tier answered (for the verify span and histogram). */
+export interface LookupReport {
+  tier: CacheTier | undefined;
+}
+
 /** Finds the credential for a digest. Throws only when the source cannot be reached. */
 export interface CredentialLookup {
-  lookup(digest: string): Promise<ResolvedCredential | null>;
+  /** @param report when given, a cache sets `report.tier` to the tier that answered. */
+  lookup(digest: string, report?: LookupReport): Promise<ResolvedCredential | null>;
   /**
    * The answer already held in memory, without I/O: the credential, `null` for a digest known to be
    * unknown, or `undefined` when only `lookup` can tell. Optional; lets a cache hit skip the awaits.
@@ -151,11 +163,24 @@ export interface CredentialCache extends CredentialLookup {
   invalidate(digests: readonly string[]): Promise<void>;
   /** Drops everything: a user was disabled or a membership changed. */
   invalidateAll(): Promise<void>;
+  /** The cache's own state and its invalidation channel's, for `gate.health()`. Synchronous: no I/O. */
+  health?(): CacheHealth;
   close?(): Promise<void>;
 }
 
-/** Builds a cache around the lookup that reads the store (passed in by `createTokenGate`). */
-export type CredentialCacheFactory = (source: CredentialLookup) => CredentialCache;
+/** What a cache reports as it works (the gate's telemetry implements it). Calls must be cheap. */
+export interface CacheObserver {
+  /** A tier was read for a digest. */
+  cacheRead(tier: "memory" | "redis", hit: boolean): void;
+  /** An invalidation was acknowledged by every instance (or given up on) after `seconds`. */
+  invalidationSettled(seconds: number, acknowledged: boolean): void;
+}
+
+/**
+ * Builds a cache around the lookup that reads the store (passed in by `createTokenGate`, with the
+ * gate's telemetry as `observer` unless it is turned off).
+ */
+export type CredentialCacheFactory = (source: CredentialLookup, observer?: CacheObserver) => CredentialCache;
 
 /** The identity attached to an authenticated request. */
 export interface AuthIdentity {

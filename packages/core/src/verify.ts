@@ -3,8 +3,10 @@ import { clientAddressFrom, type TrustedProxies } from "./client-address";
 import type { Clock } from "./clock";
 import type { TokenDigester } from "./digest";
 import { assertRealm, authFailureAnswer, type HttpAnswer, TokenGateError } from "./errors";
+import type { ComponentHealth } from "./health";
 import { type Logger, OnceLog } from "./logger";
 import type { SecurityEventRecorder } from "./security-events";
+import type { GateTelemetry, VerifyProbe } from "./telemetry";
 import type { TokenFormat } from "./token-format";
 import type { AuthIdentity, CredentialLookup, ResolvedCredential } from "./types";
 import type { UsageRecorder } from "./usage";
@@ -34,6 +36,8 @@ export interface RateLimitDecision {
 /** Counts an authenticated request against its limits (see `@tokengate/redis`). */
 export interface RateLimiter {
   consume(identity: AuthIdentity, now: Date): Promise<RateLimitDecision>;
+  /** Whether its counter store answers, for `gate.health()`. */
+  health?(): Promise<ComponentHealth>;
 }
 
 /** Refuses clients that keep failing authentication before their attempts reach the store. */
@@ -41,11 +45,15 @@ export interface FailureLimiter {
   /** Null when the client may try; otherwise the seconds to wait. */
   blocked(clientAddress: string, now: Date): Promise<number | null>;
   recordFailure(clientAddress: string, now: Date): Promise<void>;
+  /** Whether its counter store answers, for `gate.health()`. */
+  health?(): Promise<ComponentHealth>;
 }
 
 /** What a route asks of a credential beyond being valid. */
 export interface VerifyRequirements {
   readonly scopes?: readonly string[] | undefined;
+  /** The adapter asking (`express`, `koa`, `hono`), for telemetry only. */
+  readonly framework?: string | undefined;
 }
 
 export type VerifyOutcome =
@@ -70,6 +78,8 @@ export interface VerifierConfig {
   readonly formerMemberTokens?: FormerMemberTokens | undefined;
   /** Told of refusals the security log keeps: expired, disabled owner, rate-limited. */
   readonly securityEvents?: SecurityEventRecorder | undefined;
+  /** Spans and metrics per verification; undefined records nothing (`telemetry: false`). */
+  readonly telemetry?: GateTelemetry | undefined;
 }
 
 /**
@@ -130,6 +140,17 @@ export class TokenVerifier {
    * without a single await, and the one promise returned is already settled.
    */
   verify(input: CredentialInput, requirements: VerifyRequirements = {}): Promise<VerifyOutcome> {
+    // With no SDK registered there is no probe: the request runs as if telemetry were off.
+    const probe = this.#config.telemetry?.startVerify(requirements.framework);
+    if (probe === undefined) return this.#verify(input, requirements, undefined);
+    return this.#verify(input, requirements, probe).then(probe.end);
+  }
+
+  #verify(
+    input: CredentialInput,
+    requirements: VerifyRequirements,
+    probe: VerifyProbe | undefined,
+  ): Promise<VerifyOutcome> {
     const parsed = parseCredentials(input.authorization, input.queryToken);
     if (parsed.kind === "none") return Promise.resolve(this.#fail("missing_credentials"));
     if (parsed.kind === "malformed") return Promise.resolve(this.#fail("invalid_request", parsed.reason));
@@ -145,10 +166,11 @@ export class TokenVerifier {
           now,
           requirements,
           input,
+          probe,
         );
       }
     }
-    return this.#check(parsed.token, now, requirements.scopes, input);
+    return this.#check(parsed.token, now, requirements.scopes, input, probe);
   }
 
   async #verifyLimitingFailures(
@@ -158,6 +180,7 @@ export class TokenVerifier {
     now: Date,
     requirements: VerifyRequirements,
     input: CredentialInput,
+    probe: VerifyProbe | undefined,
   ): Promise<VerifyOutcome> {
     let wait: number | null;
     try {
@@ -174,7 +197,7 @@ export class TokenVerifier {
       );
     }
 
-    const outcome = await this.#check(token, now, requirements.scopes, input);
+    const outcome = await this.#check(token, now, requirements.scopes, input, probe);
     if (!outcome.ok && outcome.error.status === 401) {
       try {
         await failureLimiter.recordFailure(address, now);
@@ -204,6 +227,7 @@ export class TokenVerifier {
     now: Date,
     scopes: readonly string[] | undefined,
     input: CredentialInput,
+    probe?: VerifyProbe,
   ): Promise<VerifyOutcome> {
     const { formats, digesters, lookup } = this.#config;
     // The shape check refuses garbage before any hashing or I/O.
@@ -220,8 +244,12 @@ export class TokenVerifier {
       const digest = digesters[i]!.digest(token);
       const held = lookup.peek?.(digest);
       // Not held in memory: this digester and the rest go to the lookup, which may do I/O.
-      if (held === undefined) return this.#lookupFrom(token, i, digest, now, scopes, input);
-      if (held !== null) return this.#admit(held, now, scopes, input);
+      if (held === undefined) return this.#lookupFrom(token, i, digest, now, scopes, input, probe);
+      if (probe) probe.tier = "memory";
+      if (held !== null) {
+        if (probe) probe.tokenId = held.token.id;
+        return this.#admit(held, now, scopes, input);
+      }
     }
     return Promise.resolve(this.#fail("invalid_token"));
   }
@@ -233,13 +261,19 @@ export class TokenVerifier {
     now: Date,
     scopes: readonly string[] | undefined,
     input: CredentialInput,
+    probe?: VerifyProbe,
   ): Promise<VerifyOutcome> {
     const { digesters, lookup } = this.#config;
     let credential: ResolvedCredential | null = null;
     try {
-      credential = await lookup.lookup(firstDigest);
+      credential = await lookup.lookup(firstDigest, probe);
       for (let i = first + 1; !credential && i < digesters.length; i++) {
-        credential = await lookup.lookup(digesters[i]!.digest(token));
+        credential = await lookup.lookup(digesters[i]!.digest(token), probe);
+      }
+      // A lookup that does not report its tier is the store itself (no cache).
+      if (probe) {
+        probe.tier ??= "store";
+        if (credential) probe.tokenId = credential.token.id;
       }
       this.#storeLog.recover();
     } catch (cause) {

@@ -52,7 +52,7 @@ export function tokengate(
   gate: TokenGate | TokenGateOptions,
   options: MiddlewareOptions = {},
 ): RequestHandler {
-  const decider = createAuthDecider(gate, options);
+  const decider = createAuthDecider(gate, options, "express");
   const resolved = decider.gate;
   return async function tokengateMiddleware(req, res, next) {
     try {

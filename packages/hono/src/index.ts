@@ -109,7 +109,7 @@ export function tokengate(
   gate: TokenGate | TokenGateOptions,
   options: HonoMiddlewareOptions = {},
 ): MiddlewareHandler<TokenGateEnv> {
-  const decider = createAuthDecider(gate, options);
+  const decider = createAuthDecider(gate, options, "hono");
   const resolved = decider.gate;
   const address = options.clientAddress ?? nodeAddress;
   return async function tokengateMiddleware(c, next) {

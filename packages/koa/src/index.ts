@@ -47,7 +47,7 @@ function send(ctx: Context, answer: HttpAnswer): void {
  * router.get("/documents", tokengate(gate, { scopes: ["documents:read"] }), (ctx) => { ctx.body = ctx.state.auth; });
  */
 export function tokengate(gate: TokenGate | TokenGateOptions, options: MiddlewareOptions = {}): Middleware {
-  const decider = createAuthDecider(gate, options);
+  const decider = createAuthDecider(gate, options, "koa");
   const resolved = decider.gate;
   return async function tokengateMiddleware(ctx, next) {
     const decision = await decider.decide(

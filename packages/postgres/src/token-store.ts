@@ -194,6 +194,11 @@ export class PostgresTokenStore implements TokenStore {
     };
   }
 
+  /** One indexed read of an id no token has: a round trip that also proves the table is there. */
+  async ping(): Promise<void> {
+    await run(this.#pool, this.#byId([0]));
+  }
+
   async findByDigest(digest: string): Promise<TokenRecord | null> {
     const { rows } = await run<TokenRow>(this.#pool, this.#byDigest([digest]));
     return rows[0] ? toRecord(rows[0]) : null;

@@ -1,13 +1,19 @@
 import { randomBytes } from "node:crypto";
 import {
+  type CacheHealth,
+  type CacheObserver,
+  type CacheTier,
+  type ComponentHealth,
   type CredentialCache,
   type CredentialCacheFactory,
   type CredentialLookup,
   consoleLogger,
   type Logger,
+  type LookupReport,
   OnceLog,
   type ResolvedCredential,
   TokenGateError,
+  UP,
 } from "@tokengate/core";
 import type { RedisOptions } from "ioredis";
 import { LRUCache } from "lru-cache";
@@ -67,6 +73,8 @@ export interface TieredCredentialCache extends CredentialCache {
   readonly degraded: boolean;
   /** Resolves when the cache is fully working (channel listening, Redis reachable). */
   whenHealthy(): Promise<void>;
+  /** The cache, its channel and Redis, up or not, for `gate.health()`. */
+  health(): CacheHealth;
   /** Closes tokengate's own connections and the transport; the application's client stays open. */
   close(): Promise<void>;
 }
@@ -79,6 +87,8 @@ interface Flight {
   revoked: boolean;
   /** `#epoch` when the load began: a changed epoch (invalidateAll, outage) has the same effect. */
   readonly epoch: number;
+  /** Which tier answered, once it has (for telemetry). */
+  tier: CacheTier;
 }
 
 /**
@@ -147,13 +157,13 @@ export function tieredCache(
     now: options.now ?? (() => new Date()),
   };
   let used = false;
-  const factory = (source: CredentialLookup): TieredCredentialCache => {
+  const factory = (source: CredentialLookup, observer?: CacheObserver): TieredCredentialCache => {
     // A transport serves one cache; a factory called twice would share it.
     if (used && options.invalidation) {
       throw new Error("tieredCache: this factory's `invalidation` transport already serves a cache");
     }
     used = true;
-    return new TieredCache(source, config, options);
+    return new TieredCache(source, config, options, observer);
   };
   return factory satisfies CredentialCacheFactory;
 }
@@ -198,9 +208,16 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
   #lastRecoveryAt = Number.NEGATIVE_INFINITY;
   #healthyWaiters: Array<() => void> = [];
   #closed = false;
+  readonly #observer: CacheObserver | undefined;
 
-  constructor(source: CredentialLookup, config: CacheConfig, options: TieredCacheOptions) {
+  constructor(
+    source: CredentialLookup,
+    config: CacheConfig,
+    options: TieredCacheOptions,
+    observer?: CacheObserver,
+  ) {
     this.#source = source;
+    this.#observer = observer;
     this.#c = config;
     const now = config.now;
     if (config.lru) {
@@ -265,6 +282,26 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
     return this.#channelUp && (!this.#redis || this.#redisTrusted);
   }
 
+  health(): CacheHealth {
+    const redis: ComponentHealth | undefined = !this.#redis
+      ? undefined
+      : this.#redisTrusted
+        ? UP
+        : { status: "down", reason: "Redis cannot be reached, or is being flushed after an outage" };
+    const invalidation: ComponentHealth = this.#transport.connected
+      ? UP
+      : { status: "down", reason: `the invalidation channel (${this.#transport.name}) is not delivering` };
+    const cache: ComponentHealth = this.#closed
+      ? { status: "down", reason: "the cache is closed" }
+      : this.#healthy()
+        ? UP
+        : {
+            status: "degraded",
+            reason: "every lookup goes to the store until the channel and Redis are back",
+          };
+    return redis ? { cache, invalidation, redis } : { cache, invalidation };
+  }
+
   whenHealthy(): Promise<void> {
     if (this.#healthy()) return Promise.resolve();
     return new Promise((resolve) => this.#healthyWaiters.push(resolve));
@@ -280,7 +317,15 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
 
   // ---- lookups -------------------------------------------------------------------------------
 
+  /** Reads of the in-process tier are counted here, where the verifier asks first. */
   peek(digest: string): ResolvedCredential | null | undefined {
+    const value = this.#peekLocal(digest);
+    if (this.#observer && this.#lru && this.#channelUp)
+      this.#observer.cacheRead("memory", value !== undefined);
+    return value;
+  }
+
+  #peekLocal(digest: string): ResolvedCredential | null | undefined {
     if (!this.#lru) return undefined;
     this.#transport.beforeLocalRead?.();
     // While the invalidation channel is down a local copy may have been revoked elsewhere.
@@ -288,25 +333,35 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
     return this.#lru.get(digest)?.value;
   }
 
-  lookup(digest: string): Promise<ResolvedCredential | null> {
-    const hit = this.peek(digest);
-    if (hit !== undefined) return Promise.resolve(hit);
-    const flight = this.#flights.get(digest);
-    if (flight) return flight.promise;
-    return this.#load(digest);
+  lookup(digest: string, report?: LookupReport): Promise<ResolvedCredential | null> {
+    const hit = this.#peekLocal(digest);
+    if (hit !== undefined) {
+      if (report) report.tier = "memory";
+      return Promise.resolve(hit);
+    }
+    const flight = this.#flights.get(digest) ?? this.#load(digest);
+    return report ? this.#reported(flight, report) : flight.promise;
   }
 
-  #load(digest: string): Promise<ResolvedCredential | null> {
+  /** Waits for a load and says which tier answered it (only when telemetry asks). */
+  async #reported(flight: Flight, report: LookupReport): Promise<ResolvedCredential | null> {
+    const value = await flight.promise;
+    report.tier = flight.tier;
+    return value;
+  }
+
+  #load(digest: string): Flight {
     const flight: { -readonly [K in keyof Flight]: Flight[K] } = {
       promise: undefined as unknown as Promise<ResolvedCredential | null>,
       revoked: false,
       epoch: this.#epoch,
+      tier: "store",
     };
     flight.promise = this.#loadThroughTiers(digest, flight).finally(() => {
       if (this.#flights.get(digest) === flight) this.#flights.delete(digest);
     });
     this.#flights.set(digest, flight);
-    return flight.promise;
+    return flight;
   }
 
   #current(flight: Flight): boolean {
@@ -325,12 +380,13 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
         // One slot (the digest's hash tag on a cluster), so one round trip.
         const [raw, gen] = await redis.mget(key, genKey);
         generation = gen ?? "";
-        if (raw != null) {
-          const decoded = decodeCredential(raw, digest);
-          if (decoded && decoded.epoch === epoch) {
-            this.#fillLocal(digest, decoded, flight);
-            return decoded.value;
-          }
+        const decoded = raw == null ? undefined : decodeCredential(raw, digest);
+        const current = decoded != null && decoded.epoch === epoch;
+        this.#observer?.cacheRead("redis", current);
+        if (decoded && current) {
+          flight.tier = "redis";
+          this.#fillLocal(digest, decoded, flight);
+          return decoded.value;
         }
       } catch (cause) {
         this.#redisFailed(cause, false);
@@ -442,9 +498,12 @@ class TieredCache implements TieredCredentialCache, InvalidationSink {
   }
 
   async #publish(message: InvalidationMessage): Promise<void> {
+    const started = performance.now();
     try {
       await this.#transport.publish(message);
+      this.#observer?.invalidationSettled((performance.now() - started) / 1000, true);
     } catch (cause) {
+      this.#observer?.invalidationSettled((performance.now() - started) / 1000, false);
       this.#log.fail(cause);
       throw this.#undelivered(cause);
     }

@@ -147,6 +147,11 @@ export class SqliteTokenStore implements TokenStore {
     );
   }
 
+  /** One indexed read of an id no token has: throws once the database is closed or unreadable. */
+  async ping(): Promise<void> {
+    this.#byId.get(0);
+  }
+
   async findByDigest(digest: string): Promise<TokenRecord | null> {
     const row = this.#byDigest.get(digest);
     return row ? toRecord(row) : null;

@@ -5,10 +5,13 @@ import { unexpectedErrorAnswer } from "./error-answer";
 import {
   DEMO_ADMIN_PATH,
   DEMO_ADMIN_SETTINGS,
+  DEMO_HEALTHZ_PATH,
   DEMO_ME_PATH,
+  DEMO_READYZ_PATH,
   demoActorFromAuthorization,
   indexBody,
   meBody,
+  probeAnswer,
 } from "./setup";
 
 /** Express's own error page shows the stack outside production: answer JSON instead. */
@@ -24,6 +27,14 @@ export function createExpressDemo(gate: TokenGate): Express {
   app.disable("x-powered-by");
   app.get("/", (_req, res) => {
     res.json(indexBody());
+  });
+  app.get([DEMO_HEALTHZ_PATH, DEMO_READYZ_PATH], async (req, res, next) => {
+    try {
+      const answer = (await probeAnswer(gate, req.path))!;
+      res.status(answer.status).set(answer.headers).end(answer.body);
+    } catch (error) {
+      next(error);
+    }
   });
   app.use(
     DEMO_ADMIN_PATH,

@@ -5,10 +5,13 @@ import { unexpectedErrorAnswer } from "./error-answer";
 import {
   DEMO_ADMIN_PATH,
   DEMO_ADMIN_SETTINGS,
+  DEMO_HEALTHZ_PATH,
   DEMO_ME_PATH,
+  DEMO_READYZ_PATH,
   demoActorFromAuthorization,
   indexBody,
   meBody,
+  probeAnswer,
 } from "./setup";
 
 /** The demo API on Hono: the admin router behind the demo session, `/api/*` behind tokengate. */
@@ -19,6 +22,12 @@ export function createHonoDemo(gate: TokenGate): Hono<TokenGateEnv> {
     return new Response(answer.body, { status: answer.status, headers: answer.headers });
   });
   app.get("/", (c) => c.json(indexBody()));
+  for (const path of [DEMO_HEALTHZ_PATH, DEMO_READYZ_PATH]) {
+    app.get(path, async () => {
+      const answer = (await probeAnswer(gate, path))!;
+      return new Response(answer.body, { status: answer.status, headers: answer.headers });
+    });
+  }
   app.route(
     DEMO_ADMIN_PATH,
     tokenAdminRouter(gate, {

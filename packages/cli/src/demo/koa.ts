@@ -7,10 +7,13 @@ import { unexpectedErrorAnswer } from "./error-answer";
 import {
   DEMO_ADMIN_PATH,
   DEMO_ADMIN_SETTINGS,
+  DEMO_HEALTHZ_PATH,
   DEMO_ME_PATH,
+  DEMO_READYZ_PATH,
   demoActorFromAuthorization,
   indexBody,
   meBody,
+  probeAnswer,
 } from "./setup";
 
 const API_PREFIX = "/api";
@@ -42,6 +45,12 @@ export function createKoaDemo(gate: TokenGate): Koa {
   const site = new Router({ methods: [...METHODS] });
   site.get("/", (ctx) => {
     ctx.body = indexBody();
+  });
+  site.get([DEMO_HEALTHZ_PATH, DEMO_READYZ_PATH], async (ctx) => {
+    const answer = (await probeAnswer(gate, ctx.path))!;
+    ctx.status = answer.status;
+    ctx.set(answer.headers as Record<string, string>);
+    ctx.body = answer.body;
   });
   // The gate on the router itself: it matches /API/v1/me, /api/v1/me/ and every method exactly as
   // the router's routes do, so no route of it runs without a token (see protectRouter).

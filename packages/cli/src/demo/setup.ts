@@ -4,7 +4,14 @@
  * framework file only wires these into its own routing.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Actor, AuthIdentity } from "@tokengate/core";
+import {
+  type Actor,
+  type AuthIdentity,
+  type HttpAnswer,
+  livenessAnswer,
+  readinessAnswer,
+  type TokenGate,
+} from "@tokengate/core";
 import type { SeedableDirectory } from "../open-store";
 
 /** A demo login. The passwords are printed in the README: this is a demo, not a user system. */
@@ -38,6 +45,17 @@ export const DEMO_TEAMS = [
 /** Where the demo mounts things. */
 export const DEMO_ADMIN_PATH = "/api-tokens";
 export const DEMO_ME_PATH = "/api/v1/me";
+/** Liveness: 200 while the process serves. */
+export const DEMO_HEALTHZ_PATH = "/healthz";
+/** Readiness: 503 with `gate.health()` while the store is unreachable or the cache is not yet healthy. */
+export const DEMO_READYZ_PATH = "/readyz";
+
+/** The answer at `DEMO_HEALTHZ_PATH` or `DEMO_READYZ_PATH`; undefined for any other path. */
+export async function probeAnswer(gate: TokenGate, path: string): Promise<HttpAnswer | undefined> {
+  if (path === DEMO_HEALTHZ_PATH) return livenessAnswer();
+  if (path === DEMO_READYZ_PATH) return readinessAnswer(await gate.health());
+  return undefined;
+}
 /**
  * The demo's admin router serves the token page, and challenges with HTTP Basic so a browser
  * asks for a demo login.

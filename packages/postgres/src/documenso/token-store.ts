@@ -201,6 +201,11 @@ export class DocumensoTokenStore implements TokenStore {
     };
   }
 
+  /** One indexed read of an id no token has: a round trip that also proves the table is there. */
+  async ping(): Promise<void> {
+    await run(this.#pool, this.#byId([0]));
+  }
+
   async findByDigest(digest: string): Promise<TokenRecord | null> {
     const { rows } = await run<ApiTokenRow>(this.#pool, this.#byDigest([digest]));
     return rows[0] ? toRecord(rows[0]) : null;

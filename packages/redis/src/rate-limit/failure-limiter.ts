@@ -1,4 +1,4 @@
-import type { FailureLimiter } from "@tokengate/core";
+import { type ComponentHealth, type FailureLimiter, UP } from "@tokengate/core";
 import type { LimitCheck, LimitStore } from "./limit-store";
 
 export interface FailedAuthLimiterOptions {
@@ -38,6 +38,11 @@ export class FailedAuthLimiter implements FailureLimiter {
     this.#store = options.store;
     this.#limit = limit;
     this.#windowMs = windowSeconds * 1000;
+  }
+
+  /** Its counter store's health (`gate.health()`); a store that cannot say is taken as up. */
+  async health(): Promise<ComponentHealth> {
+    return (await this.#store.health?.()) ?? UP;
   }
 
   async blocked(clientAddress: string, now: Date): Promise<number | null> {

@@ -1,3 +1,4 @@
+import type { ComponentHealth } from "@tokengate/core";
 import type { LimitState } from "./gcra";
 
 /**
@@ -55,4 +56,6 @@ export interface LimitStore {
   apply(checks: readonly LimitCheck[], nowMs: number, options?: ApplyOptions): Promise<LimitOutcome>;
   /** Usage per token id; ids never seen are absent. */
   usage(tokenIds: readonly number[]): Promise<Map<number, TokenUsage>>;
+  /** Whether the counts can be kept, for `gate.health()`. Never rejects. */
+  health?(): Promise<ComponentHealth>;
 }

@@ -1,5 +1,12 @@
 import { createHash } from "node:crypto";
-import { consoleLogger, type Logger, OnceLog, TokenGateError } from "@tokengate/core";
+import {
+  type ComponentHealth,
+  consoleLogger,
+  type Logger,
+  OnceLog,
+  TokenGateError,
+  UP,
+} from "@tokengate/core";
 import { hashTagOf, isCluster, type RedisClient } from "../redis-client";
 import type { LimitState } from "./gcra";
 import type { ApplyOptions, LimitCheck, LimitOutcome, LimitStore, TokenUsage } from "./limit-store";
@@ -332,6 +339,19 @@ export class RedisLimitStore implements LimitStore {
       ]);
     }
     return decode(count, groups, [counted, ...finals]);
+  }
+
+  /** A PING within the store's timeout; while Redis is away, degraded or down as the policy says. */
+  async health(): Promise<ComponentHealth> {
+    try {
+      if (DOWN.has(this.#redis.status)) throw new Error("closed");
+      await this.#bounded(this.#redis.ping());
+      return UP;
+    } catch {
+      return this.#fallback
+        ? { status: "degraded", reason: "Redis cannot be reached: limiting in this instance's memory" }
+        : { status: "down", reason: "Redis cannot be reached: authenticated requests are refused 503" };
+    }
   }
 
   async usage(tokenIds: readonly number[]): Promise<Map<number, TokenUsage>> {

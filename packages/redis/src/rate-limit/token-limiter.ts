@@ -1,4 +1,10 @@
-import type { AuthIdentity, RateLimitDecision, RateLimiter } from "@tokengate/core";
+import {
+  type AuthIdentity,
+  type ComponentHealth,
+  type RateLimitDecision,
+  type RateLimiter,
+  UP,
+} from "@tokengate/core";
 import { type HeaderPolicy, rateLimitHeaders, retryAfterSeconds } from "./headers";
 import type { LimitCheck, LimitStore, TokenUsage } from "./limit-store";
 import {
@@ -89,6 +95,11 @@ export class TokenRateLimiter implements RateLimiter {
         );
       }
     }
+  }
+
+  /** Its counter store's health (`gate.health()`); a store that cannot say is taken as up. */
+  async health(): Promise<ComponentHealth> {
+    return (await this.#store.health?.()) ?? UP;
   }
 
   async consume(identity: AuthIdentity, now: Date): Promise<RateLimitDecision> {
