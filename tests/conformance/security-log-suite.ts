@@ -5,7 +5,7 @@
  * newest first and honours every filter and the page bound, and a prune is bounded and removes
  * only what is older than its cut.
  */
-import type { SecurityLog, SecurityLogEntry } from "@tokengate/core";
+import type { SecurityLog, SecurityLogEntry, StoredSecurityEvent } from "@tokengate/core";
 import type { Subject, TestFn } from "./suites";
 
 const at = (iso: string) => new Date(iso);
@@ -71,23 +71,28 @@ export function securityLogConformance(
         expect(ids(stored)).toEqual([...ids(stored)].sort((a, b) => a - b));
         expect(new Set(ids(stored)).size).toBe(3);
         const listed = await log.list({ limit: 10 });
-        expect(listed).toEqual([...stored].reverse());
+        // Newest first: the 10:00:01 entry, then the two of 10:00:00 by id.
+        expect(listed).toEqual([stored[1], stored[2], stored[0]]);
         expect(listed[0]!.at).toBeInstanceOf(Date);
-        expect(listed[1]!.at.getTime()).toBe(batch[1]!.at.getTime());
+        expect(listed[0]!.at.getTime()).toBe(batch[1]!.at.getTime());
         expect(await log.append([])).toEqual([]);
       }),
     );
 
     test(
-      "list is newest first by append order, not by time, and stops at the limit",
+      "list is newest first by time, then by id, and stops at the limit",
       withLog(async (log) => {
-        // An instance with a slow clock appends later with an earlier time: order is the log's.
-        const first = await log.append([entry({ at: at("2026-05-01T12:00:00Z") })]);
-        const second = await log.append([entry({ at: at("2026-05-01T11:00:00Z") })]);
-        const third = await log.append([entry()]);
-        expect(ids(await log.list({ limit: 10 }))).toEqual(ids([...third, ...second, ...first]));
-        expect(ids(await log.list({ limit: 2 }))).toEqual(ids([...third, ...second]));
-        expect(ids(await log.list({ limit: 1, beforeId: third[0]!.id }))).toEqual(ids(second));
+        // Instances write their buffered events up to a second apart: an event written later (a
+        // higher id) can have happened earlier, as a demo's create written after a CLI's revoke.
+        const noon = await log.append([entry({ at: at("2026-05-01T12:00:00Z") })]);
+        const eleven = await log.append([entry({ at: at("2026-05-01T11:00:00Z") })]);
+        const alsoNoon = await log.append([entry({ at: at("2026-05-01T12:00:00Z") })]);
+        const latest = await log.append([entry({ at: at("2026-05-01T13:00:00Z") })]);
+        const order = [...latest, ...alsoNoon, ...noon, ...eleven];
+        expect(ids(await log.list({ limit: 10 }))).toEqual(ids(order));
+        expect(ids(await log.list({ limit: 2 }))).toEqual(ids(order.slice(0, 2)));
+        expect(ids(await log.list({ limit: 1, before: alsoNoon[0]! }))).toEqual(ids(noon));
+        expect(ids(await log.list({ limit: 5, before: noon[0]! }))).toEqual(ids(eleven));
       }),
     );
 
@@ -109,22 +114,22 @@ export function securityLogConformance(
         expect(ids(await log.list({ tokenId: 4, teamId: 11, limit: 10 }))).toEqual(ids([teamOther!]));
         expect(await log.list({ tokenId: 4, teamId: 10, limit: 10 })).toEqual([]);
         expect(await log.list({ tokenId: 2, personalOf: 1, limit: 10 })).toEqual([]);
-        expect(ids(await log.list({ tokenId: 1, beforeId: mineOther!.id, limit: 10 }))).toEqual(ids([mine!]));
+        expect(ids(await log.list({ tokenId: 1, before: mineOther!, limit: 10 }))).toEqual(ids([mine!]));
         expect(await log.list({ teamId: 999, limit: 10 })).toEqual([]);
       }),
     );
 
     test(
-      "pages with beforeId without repeats or gaps",
+      "pages with before without repeats or gaps, across entries of the same time",
       withLog(async (log) => {
         const stored = await log.append(Array.from({ length: 7 }, (_, i) => entry({ tokenId: 500 + i })));
         const seen: number[] = [];
-        let beforeId: number | undefined;
+        let before: StoredSecurityEvent | undefined;
         for (;;) {
-          const page = await log.list({ limit: 3, beforeId });
+          const page = await log.list({ limit: 3, before });
           if (page.length === 0) break;
           seen.push(...ids(page));
-          beforeId = page[page.length - 1]!.id;
+          before = page[page.length - 1]!;
         }
         expect(seen).toEqual(ids(stored).reverse());
       }),

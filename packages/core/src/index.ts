@@ -81,6 +81,7 @@ export {
 } from "./security-events";
 export {
   decodeEventCursor,
+  type EventPosition,
   encodeEventCursor,
   MemorySecurityLog,
   type SecurityLog,

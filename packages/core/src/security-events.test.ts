@@ -392,14 +392,17 @@ describe("GET /events: who sees what", () => {
 });
 
 describe("the cursor", () => {
-  it("round-trips an id and refuses anything it did not make", () => {
-    expect(decodeEventCursor(encodeEventCursor(42))).toBe(42);
-    expect(encodeEventCursor(42)).toMatch(/^[A-Za-z0-9_-]+$/);
+  it("round-trips a position and refuses anything it did not make", () => {
+    const position = { at: new Date("2026-05-01T12:00:00.123Z"), id: 42 };
+    expect(decodeEventCursor(encodeEventCursor(position))).toEqual(position);
+    expect(encodeEventCursor(position)).toMatch(/^[A-Za-z0-9_-]+$/);
     for (const bad of [
       "",
       "abc",
       Buffer.from("e0").toString("base64url"),
-      Buffer.from("e-1").toString("base64url"),
+      Buffer.from("e42").toString("base64url"),
+      Buffer.from("e1.0").toString("base64url"),
+      Buffer.from("e-1.5").toString("base64url"),
     ]) {
       expect(decodeEventCursor(bad)).toBeNull();
     }

@@ -29,13 +29,21 @@ export interface SecurityLogEntry {
   readonly count: number;
 }
 
+/** Where an entry sits in the listing's order: its time, then its id. */
+export interface EventPosition {
+  readonly at: Date;
+  readonly id: number;
+}
+
 /** An entry as the log holds it: with the id the log gave it (ids grow in append order). */
 export interface StoredSecurityEvent extends SecurityLogEntry {
   readonly id: number;
 }
 
 /**
- * Which events to list. Every filter given must hold (AND); newest first, by id.
+ * Which events to list. Every filter given must hold (AND); newest first: by time, then by id.
+ * Not by id alone: instances write their buffered events a second apart, so an event written later
+ * (a higher id) may have happened earlier than one another instance wrote first.
  */
 export interface SecurityLogQuery {
   /** The events of one team's tokens. */
@@ -43,8 +51,8 @@ export interface SecurityLogQuery {
   /** The events of one user's personal tokens (no team, `ownerUserId` the user). */
   readonly personalOf?: number | undefined;
   readonly tokenId?: number | undefined;
-  /** Paging: only ids below this one. */
-  readonly beforeId?: number | undefined;
+  /** Paging: only entries that come after this one in the listing's order (older, or same time and lower id). */
+  readonly before?: EventPosition | undefined;
   /** At most this many; at least 1. */
   readonly limit: number;
 }
@@ -82,19 +90,27 @@ export function toSecurityEvent(stored: StoredSecurityEvent): SecurityEvent {
 }
 
 /**
- * The opaque paging cursor: the last id of a page, in base64url. Callers must not read it; it is
- * checked on the way back in, and anything that did not come from `encodeEventCursor` is refused.
+ * The opaque paging cursor: the position (time and id) of the last entry of a page, in base64url.
+ * Callers must not read it; it is checked on the way back in, and anything that did not come from
+ * `encodeEventCursor` is refused.
  */
-export function encodeEventCursor(id: number): string {
-  return Buffer.from(`e${id}`).toString("base64url");
+export function encodeEventCursor(position: EventPosition): string {
+  return Buffer.from(`e${position.at.getTime()}.${position.id}`).toString("base64url");
 }
 
-/** The id a cursor stands for, or null when it is not one `encodeEventCursor` made. */
-export function decodeEventCursor(cursor: string): number | null {
+/** The position a cursor stands for, or null when it is not one `encodeEventCursor` made. */
+export function decodeEventCursor(cursor: string): EventPosition | null {
   const text = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!/^e[1-9][0-9]{0,14}$/.test(text)) return null;
-  const id = Number(text.slice(1));
-  return Number.isSafeInteger(id) ? id : null;
+  const match = /^e(0|[1-9][0-9]{0,14})\.([1-9][0-9]{0,14})$/.exec(text);
+  if (!match) return null;
+  const at = Number(match[1]);
+  const id = Number(match[2]);
+  return Number.isSafeInteger(at) && Number.isSafeInteger(id) ? { at: new Date(at), id } : null;
+}
+
+/** The listing's order, newest first: later time first, then higher id. */
+export function newestFirst(a: EventPosition, b: EventPosition): number {
+  return b.at.getTime() - a.at.getTime() || b.id - a.id;
 }
 
 /** Whether a stored entry answers a query (the memory log's filter; the SQL logs say it in SQL). */
@@ -104,7 +120,7 @@ function matches(entry: StoredSecurityEvent, query: SecurityLogQuery): boolean {
     return false;
   }
   if (query.tokenId !== undefined && entry.tokenId !== query.tokenId) return false;
-  if (query.beforeId !== undefined && entry.id >= query.beforeId) return false;
+  if (query.before !== undefined && newestFirst(query.before, entry) >= 0) return false;
   return true;
 }
 
@@ -136,12 +152,10 @@ export class MemorySecurityLog implements SecurityLog {
   }
 
   async list(query: SecurityLogQuery): Promise<StoredSecurityEvent[]> {
-    const found: StoredSecurityEvent[] = [];
-    for (let i = this.#entries.length - 1; i >= 0 && found.length < query.limit; i--) {
-      const entry = this.#entries[i]!;
-      if (matches(entry, query)) found.push(entry);
-    }
-    return found;
+    return this.#entries
+      .filter((entry) => matches(entry, query))
+      .sort(newestFirst)
+      .slice(0, query.limit);
   }
 
   async prune(olderThan: Date, limit: number): Promise<number> {

@@ -13,7 +13,13 @@ import {
   type RotateApiTokenResponse,
 } from "./schemas";
 import type { SecurityEventRecorder } from "./security-events";
-import { decodeEventCursor, encodeEventCursor, type SecurityLogQuery, toSecurityEvent } from "./security-log";
+import {
+  decodeEventCursor,
+  type EventPosition,
+  encodeEventCursor,
+  type SecurityLogQuery,
+  toSecurityEvent,
+} from "./security-log";
 import type { TokenFormat } from "./token-format";
 import type { CredentialCache, Directory, Principal, TeamRole, TokenRecord, TokenStore } from "./types";
 import type { UsageReader } from "./usage";
@@ -259,11 +265,12 @@ export class TokenService {
     // What this instance has buffered is written first, so a caller reads their own changes (and
     // the history of a token revoked a moment ago is there to authorize against).
     await this.#c.securityEvents?.flush(false);
-    let beforeId: number | undefined;
+    let before: EventPosition | undefined;
     if (query.cursor !== undefined) {
-      const id = decodeEventCursor(query.cursor);
-      if (id === null) return err(fieldError("cursor", "cursor must be the nextCursor of a previous page"));
-      beforeId = id;
+      const position = decodeEventCursor(query.cursor);
+      if (position === null)
+        return err(fieldError("cursor", "cursor must be the nextCursor of a previous page"));
+      before = position;
     }
     const filter: { teamId?: number; tokenId?: number; personalOf?: number } = {};
     if (query.teamId !== undefined) filter.teamId = query.teamId;
@@ -282,12 +289,12 @@ export class TokenService {
       }
     }
     const limit = query.limit ?? DEFAULT_EVENTS_LIMIT;
-    const found = await log.list({ ...filter, beforeId, limit: limit + 1 } satisfies SecurityLogQuery);
+    const found = await log.list({ ...filter, before, limit: limit + 1 } satisfies SecurityLogQuery);
     const page = found.slice(0, limit);
     const last = page[page.length - 1];
     return ok({
       events: page.map(toSecurityEvent),
-      nextCursor: found.length > limit && last ? encodeEventCursor(last.id) : null,
+      nextCursor: found.length > limit && last ? encodeEventCursor(last) : null,
     });
   }
 

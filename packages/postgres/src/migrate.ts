@@ -31,9 +31,9 @@ CREATE TABLE IF NOT EXISTS ${s}.security_events (
   user_agent     text,
   count          integer     NOT NULL DEFAULT 1 CHECK (count >= 1)
 );
-CREATE INDEX IF NOT EXISTS security_events_team ON ${s}.security_events (team_id, id DESC);
-CREATE INDEX IF NOT EXISTS security_events_token ON ${s}.security_events (token_id, id DESC);
-CREATE INDEX IF NOT EXISTS security_events_personal ON ${s}.security_events (owner_user_id, id DESC) WHERE team_id IS NULL;
+CREATE INDEX IF NOT EXISTS security_events_team_at ON ${s}.security_events (team_id, at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS security_events_token_at ON ${s}.security_events (token_id, at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS security_events_personal_at ON ${s}.security_events (owner_user_id, at DESC, id DESC) WHERE team_id IS NULL;
 CREATE INDEX IF NOT EXISTS security_events_at ON ${s}.security_events (at);`;
 }
 

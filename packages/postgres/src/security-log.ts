@@ -127,13 +127,18 @@ export class PostgresSecurityLog implements SecurityLog {
       where((n) => `team_id IS NULL AND owner_user_id = ${n}`, query.personalOf);
     }
     if (query.tokenId !== undefined) where((n) => `token_id = ${n}`, query.tokenId);
-    if (query.beforeId !== undefined) where((n) => `id < ${n}`, query.beforeId);
+    if (query.before !== undefined) {
+      values.push(query.before.at, query.before.id);
+      const at = `$${values.length - 1}`;
+      const id = `$${values.length}`;
+      parts.push(`(at < ${at} OR (at = ${at} AND id < ${id}))`);
+    }
     const key = parts.join(" AND ");
     let prepared = this.#lists.get(key);
     if (!prepared) {
       prepared = statement(
         `SELECT ${COLUMNS} FROM ${this.#table} ${key ? `WHERE ${key}` : ""}
-         ORDER BY id DESC LIMIT $${values.length + 1}`,
+         ORDER BY at DESC, id DESC LIMIT $${values.length + 1}`,
       );
       this.#lists.set(key, prepared);
     }

@@ -51,9 +51,9 @@ CREATE TABLE IF NOT EXISTS security_events (
   user_agent     TEXT,
   count          INTEGER NOT NULL DEFAULT 1
 );
-CREATE INDEX IF NOT EXISTS security_events_team ON security_events (team_id, id);
-CREATE INDEX IF NOT EXISTS security_events_token ON security_events (token_id, id);
-CREATE INDEX IF NOT EXISTS security_events_personal ON security_events (owner_user_id, id) WHERE team_id IS NULL;
+CREATE INDEX IF NOT EXISTS security_events_team_at ON security_events (team_id, at, id);
+CREATE INDEX IF NOT EXISTS security_events_token_at ON security_events (token_id, at, id);
+CREATE INDEX IF NOT EXISTS security_events_personal_at ON security_events (owner_user_id, at, id) WHERE team_id IS NULL;
 CREATE INDEX IF NOT EXISTS security_events_at ON security_events (at);
 CREATE TABLE IF NOT EXISTS memberships (
   team_id INTEGER NOT NULL,

@@ -62,9 +62,10 @@ function conditions(query: SecurityLogQuery): { key: string; where: string; valu
     parts.push("token_id = ?");
     values.push(query.tokenId);
   }
-  if (query.beforeId !== undefined) {
-    parts.push("id < ?");
-    values.push(query.beforeId);
+  if (query.before !== undefined) {
+    const at = query.before.at.getTime();
+    parts.push("(at < ? OR (at = ? AND id < ?))");
+    values.push(at, at, query.before.id);
   }
   return { key: parts.join(" AND "), where: parts.length ? `WHERE ${parts.join(" AND ")}` : "", values };
 }
@@ -125,7 +126,7 @@ export class SqliteSecurityLog implements SecurityLog {
     let statement = this.#lists.get(key);
     if (!statement) {
       statement = this.#db.prepare(
-        `SELECT ${COLUMNS} FROM security_events ${where} ORDER BY id DESC LIMIT ?`,
+        `SELECT ${COLUMNS} FROM security_events ${where} ORDER BY at DESC, id DESC LIMIT ?`,
       );
       this.#lists.set(key, statement);
     }
