@@ -11,6 +11,7 @@ module.exports = {
   moduleNameMapper: {
     "^@tokengate/(core|admin-page|express|koa|hono|redis|sqlite|postgres|cli)$":
       "<rootDir>/packages/$1/src/index.ts",
+    "^@tokengate/test-support$": "<rootDir>/tests/support/index.ts",
   },
   testMatch: [
     "<rootDir>/packages/*/src/**/*.test.ts",

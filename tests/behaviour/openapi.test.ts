@@ -4,7 +4,7 @@
  * router registers, and gone (404) with `openapi: false`.
  */
 import { ADMIN_ROUTES } from "@tokengate/core";
-import { validateOpenApi } from "../support/openapi-validator";
+import { validateOpenApi } from "@tokengate/test-support";
 import { type Client, HARNESSES } from "./harnesses";
 import { createWorld, expectWellFormedFailures, type World, type WorldOptions } from "./world";
 

@@ -7,9 +7,8 @@
 import { createTokenGate, isStoreInputFault, type TokenGate, type TokenStore } from "@tokengate/core";
 import { migrate, PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
+import { describeWithServices, dropSchema, postgresUrl, uniqueSchema } from "@tokengate/test-support";
 import { Pool } from "pg";
-import { dropSchema, uniqueSchema } from "../support/documenso/fixture";
-import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
 import { failureOf } from "./admin-api";
 import { type Client, HARNESSES, SESSION_HEADER } from "./harnesses";
 import { type AppWorld, appWorld, expectNoSecretLeaks, expectWellFormedFailures } from "./world";
@@ -136,11 +135,7 @@ const CASES: ReadonlyArray<{
   },
 ];
 
-function storeSuite(
-  label: string,
-  open: () => Backend | Promise<Backend>,
-  test: typeof itWithServices,
-): void {
+function storeSuite(label: string, open: () => Backend | Promise<Backend>, test: typeof it): void {
   describe.each(HARNESSES)(`${label}: $name`, (harness) => {
     /** Runs `body` against a fresh backend and app, and checks every answer for leaks after. */
     async function withApp(body: (client: Client, backend: Backend) => Promise<void>): Promise<void> {
@@ -176,7 +171,7 @@ function storeSuite(
   });
 }
 
-storeSuite("sqlite", sqliteBackend, itWithServices);
+storeSuite("sqlite", sqliteBackend, it);
 
 describeWithServices(["postgres"], "PostgreSQL", () => {
   let pool: Pool;
@@ -187,31 +182,28 @@ describeWithServices(["postgres"], "PostgreSQL", () => {
     await pool?.end();
   });
 
-  storeSuite("postgres", () => postgresBackend(pool), itWithServices);
+  storeSuite("postgres", () => postgresBackend(pool), it);
 
-  itWithServices(
-    "PostgreSQL's own out-of-range error is an input fault; a refused connection is not",
-    async () => {
-      const backend = await postgresBackend(pool);
-      try {
-        const outOfRange = await backend.store.findById(99_999_999_999).catch((error: unknown) => error);
-        expect(outOfRange).toMatchObject({ code: "22003" });
-        expect(isStoreInputFault(outOfRange)).toBe(true);
-      } finally {
-        await backend.dispose();
-      }
-      // Port 1 on loopback: nothing listens there, so the driver's error is the connection's.
-      const nowhere = new Pool({
-        connectionString: "postgres://postgres@127.0.0.1:1/test",
-        connectionTimeoutMillis: 2000,
-      });
-      try {
-        const refused = await new PostgresTokenStore(nowhere).findById(1).catch((error: unknown) => error);
-        expect(refused).toMatchObject({ code: "ECONNREFUSED" });
-        expect(isStoreInputFault(refused)).toBe(false);
-      } finally {
-        await nowhere.end();
-      }
-    },
-  );
+  it("PostgreSQL's own out-of-range error is an input fault; a refused connection is not", async () => {
+    const backend = await postgresBackend(pool);
+    try {
+      const outOfRange = await backend.store.findById(99_999_999_999).catch((error: unknown) => error);
+      expect(outOfRange).toMatchObject({ code: "22003" });
+      expect(isStoreInputFault(outOfRange)).toBe(true);
+    } finally {
+      await backend.dispose();
+    }
+    // Port 1 on loopback: nothing listens there, so the driver's error is the connection's.
+    const nowhere = new Pool({
+      connectionString: "postgres://postgres@127.0.0.1:1/test",
+      connectionTimeoutMillis: 2000,
+    });
+    try {
+      const refused = await new PostgresTokenStore(nowhere).findById(1).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ code: "ECONNREFUSED" });
+      expect(isStoreInputFault(refused)).toBe(false);
+    } finally {
+      await nowhere.end();
+    }
+  });
 });

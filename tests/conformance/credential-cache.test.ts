@@ -17,11 +17,15 @@ import {
   tieredCache,
 } from "@tokengate/redis";
 import { openSqlite, type SqliteTokenGate } from "@tokengate/sqlite";
+import {
+  type CuttableProxy,
+  describeWithServices,
+  postgresUrl,
+  startCuttableProxy,
+} from "@tokengate/test-support";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { type OwnRedis, startOwnRedis } from "../rate-limit/own-redis";
-import { type CuttableProxy, startCuttableProxy } from "../support/cuttable-proxy";
-import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
 import {
   CACHE_USER,
   type CacheInstance,
@@ -177,7 +181,7 @@ describeWithServices(["redis-server"], "tieredCache with Redis", () => {
         service: true,
         world: (now) => redisWorld((redis, prefix) => ({ redis, prefix, lru, now, redisOptions })),
       },
-      itWithServices,
+      it,
     );
   });
 
@@ -197,7 +201,7 @@ describeWithServices(["redis-server"], "tieredCache with Redis", () => {
             redisOptions,
           })),
       },
-      itWithServices,
+      it,
     );
   });
 
@@ -218,7 +222,7 @@ describeWithServices(["redis-server"], "tieredCache with Redis", () => {
             now,
           })),
       },
-      itWithServices,
+      it,
     );
   });
 });
@@ -276,6 +280,6 @@ describeWithServices(["postgres"], "tieredCache, memory invalidated over Postgre
         };
       },
     },
-    itWithServices,
+    it,
   );
 });

@@ -16,10 +16,9 @@ import {
   sqliteDataVersionInvalidation,
 } from "@tokengate/redis";
 import { openSqlite, type SqliteTokenGate } from "@tokengate/sqlite";
+import { describeWithServices, postgresUrl, redisUrl, startCuttableProxy } from "@tokengate/test-support";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { startCuttableProxy } from "../support/cuttable-proxy";
-import { describeWithServices, itWithServices, postgresUrl, redisUrl } from "../support/services";
 import { invalidationTransportCases } from "./invalidation-cases";
 
 describe("localInvalidation", () => {
@@ -114,7 +113,7 @@ describeWithServices(["redis"], "redisInvalidation (Redis pub/sub with acknowled
         };
       },
     },
-    itWithServices,
+    it,
   );
 });
 
@@ -170,6 +169,6 @@ describeWithServices(["postgres"], "postgresInvalidation (LISTEN/NOTIFY)", () =>
         };
       },
     },
-    itWithServices,
+    it,
   );
 });

@@ -15,16 +15,17 @@ import {
   PostgresTokenStore,
 } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
-import { Pool } from "pg";
 import {
+  describeWithServices,
   documensoSeeder,
   documensoTeamsSeeder,
   dropSchema,
   loadDocumensoSchema,
   personalTeamIdOf,
+  postgresUrl,
   uniqueSchema,
-} from "../support/documenso/fixture";
-import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
+} from "@tokengate/test-support";
+import { Pool } from "pg";
 import { credentialLookupConformance } from "./lookup";
 
 credentialLookupConformance(
@@ -104,7 +105,7 @@ describeWithServices(["postgres"], "PostgreSQL and Documenso layouts", () => {
         dispose: () => dropSchema(pool, schema),
       };
     },
-    { test: itWithServices, dangling: true },
+    { test: it, dangling: true },
   );
 
   for (const [layout, seeder, personalTeamOf] of [
@@ -134,7 +135,7 @@ describeWithServices(["postgres"], "PostgreSQL and Documenso layouts", () => {
         };
       },
       {
-        test: itWithServices,
+        test: it,
         scopes: false,
         ...(personalTeamOf ? { personalTeamOf } : {}),
       },

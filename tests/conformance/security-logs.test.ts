@@ -11,9 +11,15 @@ import { join } from "node:path";
 import { createTokenGate, MemorySecurityLog, type SecurityEvent, silentLogger } from "@tokengate/core";
 import { migrate, migrateSecurityLog, openDocumenso, PostgresSecurityLog } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
+import {
+  describeWithServices,
+  documensoSeeder,
+  dropSchema,
+  loadDocumensoSchema,
+  postgresUrl,
+  uniqueSchema,
+} from "@tokengate/test-support";
 import { Pool } from "pg";
-import { documensoSeeder, dropSchema, loadDocumensoSchema, uniqueSchema } from "../support/documenso/fixture";
-import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
 import { securityLogConformance } from "./security-log-suite";
 
 securityLogConformance("memory", () => ({ subject: new MemorySecurityLog() }));
@@ -74,7 +80,7 @@ describeWithServices(["postgres"], "PostgreSQL security logs", () => {
       await migrate(pool, { schema });
       return { subject: new PostgresSecurityLog(pool, { schema }), dispose: () => dropSchema(pool, schema) };
     },
-    { test: itWithServices },
+    { test: it },
   );
 
   securityLogConformance(
@@ -93,10 +99,10 @@ describeWithServices(["postgres"], "PostgreSQL security logs", () => {
         },
       };
     },
-    { test: itWithServices },
+    { test: it },
   );
 
-  itWithServices("migrate and migrateSecurityLog are idempotent and agree on the table", async () => {
+  it("migrate and migrateSecurityLog are idempotent and agree on the table", async () => {
     const schema = uniqueSchema("tg_seclog_twice");
     try {
       await migrateSecurityLog(pool, { schema });
@@ -142,66 +148,61 @@ describeWithServices(["postgres"], "PostgreSQL security logs", () => {
     return { columns, counts };
   }
 
-  itWithServices(
-    "Documenso mode: the walk is in tokengate's table, and Documenso's tables gain no table, column or row",
-    async () => {
-      const documenso = uniqueSchema("tg_seclog_walk");
-      const own = uniqueSchema("tg_seclog_walkown");
-      try {
-        await loadDocumensoSchema(pool, documenso);
-        const seed = documensoSeeder(pool, documenso);
-        await seed.upsertUser({ id: 1, name: "alice", disabled: false });
-        await seed.upsertTeam({ id: 10, name: "acme", ownerUserId: 1 });
-        await seed.setRole(10, 1, "ADMIN");
-        const before = await snapshot(documenso);
+  it("Documenso mode: the walk is in tokengate's table, and Documenso's tables gain no table, column or row", async () => {
+    const documenso = uniqueSchema("tg_seclog_walk");
+    const own = uniqueSchema("tg_seclog_walkown");
+    try {
+      await loadDocumensoSchema(pool, documenso);
+      const seed = documensoSeeder(pool, documenso);
+      await seed.upsertUser({ id: 1, name: "alice", disabled: false });
+      await seed.upsertTeam({ id: 10, name: "acme", ownerUserId: 1 });
+      await seed.setRole(10, 1, "ADMIN");
+      const before = await snapshot(documenso);
 
-        const { store, directory } = await openDocumenso(pool, { schema: documenso });
-        await migrateSecurityLog(pool, { schema: own });
-        const forwarded: SecurityEvent[] = [];
-        const gate = createTokenGate({
-          store,
-          directory,
-          securityLog: new PostgresSecurityLog(pool, { schema: own }),
-          onEvent: (event) => void forwarded.push(event),
-          usageFlushIntervalMs: false,
-          logger: silentLogger,
-        });
-        const alice = {
-          kind: "user",
-          userId: 1,
-          client: { clientAddress: "192.0.2.1", userAgent: "walk" },
-        } as const;
-        const created = await gate.service.create(alice, { tokenName: "walk", teamId: 10 });
-        if (!created.ok) throw created.error;
-        const verified = await gate.verifier.verify({ authorization: `Bearer ${created.value.token}` });
-        expect(verified.ok).toBe(true);
-        const rotated = await gate.service.rotate(alice, created.value.id, {});
-        if (!rotated.ok) throw rotated.error;
-        expect((await gate.service.delete(alice, rotated.value.id)).ok).toBe(true);
+      const { store, directory } = await openDocumenso(pool, { schema: documenso });
+      await migrateSecurityLog(pool, { schema: own });
+      const forwarded: SecurityEvent[] = [];
+      const gate = createTokenGate({
+        store,
+        directory,
+        securityLog: new PostgresSecurityLog(pool, { schema: own }),
+        onEvent: (event) => void forwarded.push(event),
+        usageFlushIntervalMs: false,
+        logger: silentLogger,
+      });
+      const alice = {
+        kind: "user",
+        userId: 1,
+        client: { clientAddress: "192.0.2.1", userAgent: "walk" },
+      } as const;
+      const created = await gate.service.create(alice, { tokenName: "walk", teamId: 10 });
+      if (!created.ok) throw created.error;
+      const verified = await gate.verifier.verify({ authorization: `Bearer ${created.value.token}` });
+      expect(verified.ok).toBe(true);
+      const rotated = await gate.service.rotate(alice, created.value.id, {});
+      if (!rotated.ok) throw rotated.error;
+      expect((await gate.service.delete(alice, rotated.value.id)).ok).toBe(true);
 
-        const listed = await gate.service.listEvents(alice, { teamId: 10 });
-        if (!listed.ok) throw listed.error;
-        expect(listed.value.events.map((e) => [e.type, e.tokenId])).toEqual([
-          ["revoked", rotated.value.id],
-          ["created", rotated.value.id],
-          ["rotated", created.value.id],
-          ["created", created.value.id],
-        ]);
-        expect(listed.value.events[0]).toMatchObject({ clientAddress: "192.0.2.1", userAgent: "walk" });
-        await gate.close();
-        expect(forwarded.map((e) => e.type)).toEqual(["created", "rotated", "created", "revoked"]);
+      const listed = await gate.service.listEvents(alice, { teamId: 10 });
+      if (!listed.ok) throw listed.error;
+      expect(listed.value.events.map((e) => [e.type, e.tokenId])).toEqual([
+        ["revoked", rotated.value.id],
+        ["created", rotated.value.id],
+        ["rotated", created.value.id],
+        ["created", created.value.id],
+      ]);
+      expect(listed.value.events[0]).toMatchObject({ clientAddress: "192.0.2.1", userAgent: "walk" });
+      await gate.close();
+      expect(forwarded.map((e) => e.type)).toEqual(["created", "rotated", "created", "revoked"]);
 
-        // Documenso's schema: the same tables and columns, and the same rows (the two ApiToken
-        // rows the walk created are both gone again: rotated away and revoked).
-        expect(await snapshot(documenso)).toEqual(before);
-        const { rows } = await pool.query<{ n: string }>(
-          `SELECT count(*) AS n FROM "${own}".security_events`,
-        );
-        expect(Number(rows[0]!.n)).toBe(4);
-      } finally {
-        await dropSchema(pool, own);
-        await dropSchema(pool, documenso);
-      }
-    },
-  );
+      // Documenso's schema: the same tables and columns, and the same rows (the two ApiToken
+      // rows the walk created are both gone again: rotated away and revoked).
+      expect(await snapshot(documenso)).toEqual(before);
+      const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${own}".security_events`);
+      expect(Number(rows[0]!.n)).toBe(4);
+    } finally {
+      await dropSchema(pool, own);
+      await dropSchema(pool, documenso);
+    }
+  });
 });

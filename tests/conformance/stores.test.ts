@@ -9,16 +9,17 @@ import { join } from "node:path";
 import { MemoryDirectory, MemoryTokenStore } from "@tokengate/core";
 import { migrate, openDocumenso, PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
-import { Pool } from "pg";
 import {
+  describeWithServices,
   documensoSeeder,
   documensoTeamsSeeder,
   dropSchema,
   loadDocumensoSchema,
   personalTeamIdOf,
+  postgresUrl,
   uniqueSchema,
-} from "../support/documenso/fixture";
-import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
+} from "@tokengate/test-support";
+import { Pool } from "pg";
 import { CONFORMANCE_TEAMS, CONFORMANCE_USERS, directoryConformance, tokenStoreConformance } from "./suites";
 
 tokenStoreConformance("memory", () => ({ subject: new MemoryTokenStore() }));
@@ -77,7 +78,7 @@ describeWithServices(["postgres"], "PostgreSQL and Documenso layouts", () => {
       await migrate(pool, { schema });
       return new PostgresTokenStore(pool, { schema });
     }),
-    { test: itWithServices },
+    { test: it },
   );
   directoryConformance(
     "postgres",
@@ -86,7 +87,7 @@ describeWithServices(["postgres"], "PostgreSQL and Documenso layouts", () => {
       const directory = new PostgresDirectory(pool, { schema });
       return { directory, writes: directory };
     }),
-    { test: itWithServices },
+    { test: it },
   );
 
   // Documenso's two layouts, each opened the documented way (the layout read from the tables).
@@ -107,7 +108,7 @@ describeWithServices(["postgres"], "PostgreSQL and Documenso layouts", () => {
         return opened.store;
       }),
       {
-        test: itWithServices,
+        test: it,
         scopes: false,
         lastUsed: false,
         replacedById: false,
@@ -121,7 +122,7 @@ describeWithServices(["postgres"], "PostgreSQL and Documenso layouts", () => {
         const { directory } = await openDocumenso(pool, { schema });
         return { directory, writes: seeder(pool, schema) };
       }),
-      { test: itWithServices },
+      { test: it },
     );
   }
 });

@@ -39,7 +39,7 @@ export interface StoreCapabilities {
   readonly personalTeamOf?: (userId: number) => number;
 }
 
-/** `it`, or `itWithServices` for suites that need a running database. */
+/** `it`, or `it` for suites that need a running database. */
 export type TestFn = (name: string, fn: () => Promise<void>) => void;
 
 /** A fresh digest in the SHA-512 hex shape every store accepts (Documenso's enum knows no other). */

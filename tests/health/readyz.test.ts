@@ -8,9 +8,9 @@ import { randomUUID } from "node:crypto";
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import { DEMO_FRAMEWORKS, type RunningDemo, startDemo } from "@tokengate/cli";
 import { silentLogger } from "@tokengate/core";
+import { describeWithServices, postgresUrl, redisUrl } from "@tokengate/test-support";
 import Redis from "ioredis";
 import pg from "pg";
-import { describeWithServices, itWithServices, postgresUrl, redisUrl } from "../support/services";
 
 /** A TCP proxy to PostgreSQL that can be cut (listener closed, every connection dropped) and restored. */
 class StoreLink {
@@ -103,49 +103,45 @@ describeWithServices(["postgres", "redis"], "the demo's /healthz and /readyz ove
     redis.disconnect();
   });
 
-  itWithServices(
-    "turns /readyz 503 when the store goes away and 200 when it returns; /healthz stays 200",
-    async () => {
-      for (const demo of demos) {
-        const ready = await until(`${demo.url}/readyz`, 200);
-        expect(ready).toEqual({
-          status: 200,
-          body: {
-            status: "up",
-            components: {
-              store: { status: "up" },
-              cache: { status: "up" },
-              invalidation: { status: "up" },
-              // The demo limits failed attempts per address in Redis: up.
-              limiter: { status: "up" },
-            },
-          },
-        });
-        expect(await get(`${demo.url}/healthz`)).toEqual({ status: 200, body: { status: "up" } });
-      }
-
-      await link.down();
-      for (const demo of demos) {
-        const refused = await until(`${demo.url}/readyz`, 503);
-        expect(refused.status).toBe(503);
-        expect(refused.body).toMatchObject({
-          status: "down",
+  it("turns /readyz 503 when the store goes away and 200 when it returns; /healthz stays 200", async () => {
+    for (const demo of demos) {
+      const ready = await until(`${demo.url}/readyz`, 200);
+      expect(ready).toEqual({
+        status: 200,
+        body: {
+          status: "up",
           components: {
-            store: { status: "down", reason: expect.stringMatching(/token store \(postgres\)/) },
+            store: { status: "up" },
+            cache: { status: "up" },
+            invalidation: { status: "up" },
+            // The demo limits failed attempts per address in Redis: up.
+            limiter: { status: "up" },
           },
-        });
-        // The reason is ours: no connection string, no driver message.
-        expect(JSON.stringify(refused.body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|postgres:\/\//);
-        expect(await get(`${demo.url}/healthz`)).toEqual({ status: 200, body: { status: "up" } });
-      }
+        },
+      });
+      expect(await get(`${demo.url}/healthz`)).toEqual({ status: 200, body: { status: "up" } });
+    }
 
-      await link.up();
-      for (const demo of demos) {
-        const back = await until(`${demo.url}/readyz`, 200);
-        expect(back.status).toBe(200);
-        expect(back.body).toMatchObject({ components: { store: { status: "up" } } });
-      }
-    },
-    60_000,
-  );
+    await link.down();
+    for (const demo of demos) {
+      const refused = await until(`${demo.url}/readyz`, 503);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({
+        status: "down",
+        components: {
+          store: { status: "down", reason: expect.stringMatching(/token store \(postgres\)/) },
+        },
+      });
+      // The reason is ours: no connection string, no driver message.
+      expect(JSON.stringify(refused.body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|postgres:\/\//);
+      expect(await get(`${demo.url}/healthz`)).toEqual({ status: 200, body: { status: "up" } });
+    }
+
+    await link.up();
+    for (const demo of demos) {
+      const back = await until(`${demo.url}/readyz`, 200);
+      expect(back.status).toBe(200);
+      expect(back.body).toMatchObject({ components: { store: { status: "up" } } });
+    }
+  }, 60_000);
 });

@@ -9,12 +9,12 @@ import { tokengate as expressGate } from "@tokengate/express";
 import { tokengate as honoGate, tokenAdminRouter } from "@tokengate/hono";
 import { tokengate as koaGate } from "@tokengate/koa";
 import { FailedAuthLimiter, MemoryLimitStore, RedisLimitStore, TokenRateLimiter } from "@tokengate/redis";
+import { describeWithServices, redisUrl } from "@tokengate/test-support";
 import express from "express";
 import { Hono } from "hono";
 import { Redis } from "ioredis";
 import Koa from "koa";
 import supertest from "supertest";
-import { describeWithServices, itWithServices, redisUrl } from "../support/services";
 import { bearer, buildGate, honoApp, mintToken, TEAM_ID, USER_ID } from "./fixture";
 
 const PREFIX = `tg-test:rate-limit-gate:${process.pid}:${Date.now()}:`;
@@ -32,39 +32,36 @@ describeWithServices(["redis"], "rate limits through the middleware", () => {
     redis.disconnect();
   });
 
-  itWithServices(
-    "sends RateLimit headers on every authenticated response and 429s without running the handler",
-    async () => {
-      const limiter = new TokenRateLimiter({
-        store: new RedisLimitStore({ redis, prefix: `${PREFIX}a:` }),
-        token: [{ name: "minute", limit: 2, windowSeconds: 60 }],
-        team: { monthlyQuota: 1000 },
-      });
-      const gate = buildGate({ rateLimiter: limiter, clock });
-      const { token } = await mintToken(gate, TEAM_ID);
-      const { app, handled } = honoApp(gate);
+  it("sends RateLimit headers on every authenticated response and 429s without running the handler", async () => {
+    const limiter = new TokenRateLimiter({
+      store: new RedisLimitStore({ redis, prefix: `${PREFIX}a:` }),
+      token: [{ name: "minute", limit: 2, windowSeconds: 60 }],
+      team: { monthlyQuota: 1000 },
+    });
+    const gate = buildGate({ rateLimiter: limiter, clock });
+    const { token } = await mintToken(gate, TEAM_ID);
+    const { app, handled } = honoApp(gate);
 
-      const first = await app.request("/api/me", { headers: bearer(token) });
-      expect(first.status).toBe(200);
-      expect(first.headers.get("ratelimit-policy")).toBe('"minute";q=2;w=60, "month";q=1000;w=2592000');
-      expect(first.headers.get("ratelimit")).toBe('"minute";r=1;t=30, "month";r=999;t=1353600');
-      expect((await app.request("/api/me", { headers: bearer(token) })).status).toBe(200);
+    const first = await app.request("/api/me", { headers: bearer(token) });
+    expect(first.status).toBe(200);
+    expect(first.headers.get("ratelimit-policy")).toBe('"minute";q=2;w=60, "month";q=1000;w=2592000');
+    expect(first.headers.get("ratelimit")).toBe('"minute";r=1;t=30, "month";r=999;t=1353600');
+    expect((await app.request("/api/me", { headers: bearer(token) })).status).toBe(200);
 
-      const refused = await app.request("/api/me", { headers: bearer(token) });
-      expect(refused.status).toBe(429);
-      expect(refused.headers.get("retry-after")).toBe("30");
-      expect(refused.headers.get("ratelimit")).toBe('"minute";r=0;t=60, "month";r=998;t=1353600');
-      expect(await refused.json()).toEqual({ error: "rate_limited", message: "Too many requests" });
-      expect(handled()).toBe(2);
+    const refused = await app.request("/api/me", { headers: bearer(token) });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("30");
+    expect(refused.headers.get("ratelimit")).toBe('"minute";r=0;t=60, "month";r=998;t=1353600');
+    expect(await refused.json()).toEqual({ error: "rate_limited", message: "Too many requests" });
+    expect(handled()).toBe(2);
 
-      // Unauthenticated requests count against nothing and carry no RateLimit fields.
-      const anonymous = await app.request("/api/me");
-      expect(anonymous.status).toBe(401);
-      expect(anonymous.headers.get("ratelimit")).toBeNull();
-    },
-  );
+    // Unauthenticated requests count against nothing and carry no RateLimit fields.
+    const anonymous = await app.request("/api/me");
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("ratelimit")).toBeNull();
+  });
 
-  itWithServices("shows each token's usage in the admin router's list", async () => {
+  it("shows each token's usage in the admin router's list", async () => {
     const limiter = new TokenRateLimiter({
       store: new RedisLimitStore({ redis, prefix: `${PREFIX}b:` }),
       token: [{ name: "minute", limit: 3, windowSeconds: 60 }],

@@ -4,8 +4,8 @@
  */
 import { once } from "node:events";
 import { FailedAuthLimiter, RedisLimitStore, TokenRateLimiter } from "@tokengate/redis";
+import { describeWithServices } from "@tokengate/test-support";
 import { Redis } from "ioredis";
-import { describeWithServices } from "../support/services";
 import { bearer, buildGate, honoApp, mintToken } from "./fixture";
 import { type OwnRedis, startOwnRedis } from "./own-redis";
 

@@ -4,8 +4,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
+import { redisServerPath } from "@tokengate/test-support";
 import { Redis } from "ioredis";
-import { redisServerPath } from "../support/services";
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -6,8 +6,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { describeWithServices, redisUrl } from "@tokengate/test-support";
 import { Redis } from "ioredis";
-import { describeWithServices, itWithServices, redisUrl } from "../support/services";
 
 const ROOT = join(__dirname, "..", "..");
 const PREFIX = `tg-test:rate-limit-procs:${process.pid}:${Date.now()}:`;
@@ -58,33 +58,29 @@ describeWithServices(["redis"], "rate limits across two app processes sharing Re
     redis.disconnect();
   });
 
-  itWithServices(
-    "lets exactly the limit through, split over both processes, and refuses the rest with 429",
-    async () => {
-      const responses = await Promise.all(
-        Array.from({ length: 500 }, (_, i) =>
-          fetch(`http://127.0.0.1:${apps[i % 2]!.port}/me`, {
-            headers: { authorization: `Bearer ${TOKEN}` },
-          }),
-        ),
-      );
-      const ok = responses.filter((r) => r.status === 200);
-      const limited = responses.filter((r) => r.status === 429);
-      expect(ok).toHaveLength(LIMIT);
-      expect(limited).toHaveLength(500 - LIMIT);
+  it("lets exactly the limit through, split over both processes, and refuses the rest with 429", async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        fetch(`http://127.0.0.1:${apps[i % 2]!.port}/me`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        }),
+      ),
+    );
+    const ok = responses.filter((r) => r.status === 200);
+    const limited = responses.filter((r) => r.status === 429);
+    expect(ok).toHaveLength(LIMIT);
+    expect(limited).toHaveLength(500 - LIMIT);
 
-      const remaining = ok
-        .map((r) => Number(/r=(\d+)/.exec(r.headers.get("ratelimit") ?? "")?.[1]))
-        .sort((a, b) => a - b);
-      expect(remaining).toEqual(Array.from({ length: LIMIT }, (_, i) => i));
-      const pids = new Set(await Promise.all(ok.map(async (r) => ((await r.json()) as { pid: number }).pid)));
-      expect(pids.size).toBe(2);
-      for (const r of limited) {
-        expect(r.headers.get("retry-after")).toBe("1");
-        expect(r.headers.get("ratelimit")).toBe('"minute";r=0;t=60');
-        await r.body?.cancel();
-      }
-    },
-    60_000,
-  );
+    const remaining = ok
+      .map((r) => Number(/r=(\d+)/.exec(r.headers.get("ratelimit") ?? "")?.[1]))
+      .sort((a, b) => a - b);
+    expect(remaining).toEqual(Array.from({ length: LIMIT }, (_, i) => i));
+    const pids = new Set(await Promise.all(ok.map(async (r) => ((await r.json()) as { pid: number }).pid)));
+    expect(pids.size).toBe(2);
+    for (const r of limited) {
+      expect(r.headers.get("retry-after")).toBe("1");
+      expect(r.headers.get("ratelimit")).toBe('"minute";r=0;t=60');
+      await r.body?.cancel();
+    }
+  }, 60_000);
 });

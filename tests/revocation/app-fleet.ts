@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
-import { redisServerPath } from "../support/services";
+import { redisServerPath } from "@tokengate/test-support";
 
 export const REPO_ROOT = resolve(__dirname, "../..");
 const APP = resolve(__dirname, "app-process.ts");

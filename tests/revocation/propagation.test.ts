@@ -18,9 +18,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { migrate, PostgresDirectory } from "@tokengate/postgres";
+import { describeWithServices, postgresUrl, redisUrl } from "@tokengate/test-support";
 import Redis from "ioredis";
 import { Pool } from "pg";
-import { describeWithServices, itWithServices, postgresUrl, redisUrl } from "../support/services";
 import {
   type AppProcess,
   createToken,
@@ -84,83 +84,78 @@ describeWithServices(["redis", "postgres"], "revocation across three app process
     redis.disconnect();
   });
 
-  itWithServices(
-    `no instance accepts a revoked token sent later than ${BOUND_MS} ms after DELETE answers (${TRIALS} trials)`,
-    async () => {
-      const outcomes: Array<InstanceOutcome & { trial: number; instance: string; revoker: string }> = [];
-      const answerMs: number[] = [];
+  it(`no instance accepts a revoked token sent later than ${BOUND_MS} ms after DELETE answers (${TRIALS} trials)`, async () => {
+    const outcomes: Array<InstanceOutcome & { trial: number; instance: string; revoker: string }> = [];
+    const answerMs: number[] = [];
 
-      for (let trial = 0; trial < TRIALS; trial++) {
-        const revoker = apps[trial % apps.length]!;
-        const creator = apps[(trial + 1) % apps.length]!;
-        const { id, token } = await createToken(creator, USER_ID, `trial ${trial}`);
-        const bearer = { authorization: `Bearer ${token}` };
-        // Warm every tier on every instance: the first request fills Redis and the LRU, the second
-        // is served from the LRU, which is where a stale entry would outlive the revocation.
-        for (const app of apps) {
-          for (let i = 0; i < 2; i++)
-            expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(200);
-        }
-
-        const loopsStartedAt = performance.now();
-        const loops = apps.map((app) => startLoops(app, token));
-        await untilAnsweredAfter(loops, loopsStartedAt, BEFORE_COUNT, 3000);
-        const deleteSentAt = performance.now();
-        const revoked = await send(revoker.agent, revoker.port, "DELETE", `/api-tokens/${id}`, {
-          [SESSION_HEADER]: String(USER_ID),
-        });
-        const t0 = performance.now();
-        expect(revoked.status).toBe(204);
-        answerMs.push(t0 - deleteSentAt);
-        await untilAnsweredAfter(loops, t0 + BOUND_MS, AFTER_COUNT, 3000);
-        const exchanges = await Promise.all(loops.map((loop) => loop.stop()));
-
-        apps.forEach((app, i) => {
-          const outcome = outcomeOf(exchanges[i]!, deleteSentAt, t0, BOUND_MS);
-          outcomes.push({ ...outcome, trial, instance: app.framework, revoker: revoker.framework });
-        });
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const revoker = apps[trial % apps.length]!;
+      const creator = apps[(trial + 1) % apps.length]!;
+      const { id, token } = await createToken(creator, USER_ID, `trial ${trial}`);
+      const bearer = { authorization: `Bearer ${token}` };
+      // Warm every tier on every instance: the first request fills Redis and the LRU, the second
+      // is served from the LRU, which is where a stale entry would outlive the revocation.
+      for (const app of apps) {
+        for (let i = 0; i < 2; i++)
+          expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(200);
       }
 
-      const propagation = outcomes.map((o) => o.propagationMs);
-      const lastAccepted = outcomes.flatMap((o) =>
-        o.lastAcceptedSentMs === null ? [] : [o.lastAcceptedSentMs],
+      const loopsStartedAt = performance.now();
+      const loops = apps.map((app) => startLoops(app, token));
+      await untilAnsweredAfter(loops, loopsStartedAt, BEFORE_COUNT, 3000);
+      const deleteSentAt = performance.now();
+      const revoked = await send(revoker.agent, revoker.port, "DELETE", `/api-tokens/${id}`, {
+        [SESSION_HEADER]: String(USER_ID),
+      });
+      const t0 = performance.now();
+      expect(revoked.status).toBe(204);
+      answerMs.push(t0 - deleteSentAt);
+      await untilAnsweredAfter(loops, t0 + BOUND_MS, AFTER_COUNT, 3000);
+      const exchanges = await Promise.all(loops.map((loop) => loop.stop()));
+
+      apps.forEach((app, i) => {
+        const outcome = outcomeOf(exchanges[i]!, deleteSentAt, t0, BOUND_MS);
+        outcomes.push({ ...outcome, trial, instance: app.framework, revoker: revoker.framework });
+      });
+    }
+
+    const propagation = outcomes.map((o) => o.propagationMs);
+    const lastAccepted = outcomes.flatMap((o) =>
+      o.lastAcceptedSentMs === null ? [] : [o.lastAcceptedSentMs],
+    );
+    const cutover = outcomes.map((o) => o.cutoverAfterDeleteSentMs);
+    const cutoverVsAnswer = outcomes.map((o) => o.cutoverAfterAnswerMs);
+    const requests = outcomes.reduce((n, o) => n + o.sentAfterBound, 0);
+    const table = [
+      `Revocation across 3 app processes (hono, express, koa), tiered cache (LRU + Redis + pub/sub), PostgreSQL store`,
+      `${TRIALS} trials x 3 instances, revoker rotating; bound B = ${BOUND_MS} ms after the DELETE answer`,
+      "",
+      DISTRIBUTION_HEADER,
+      distributionRow("propagation after the 204 (first refusal for good - t0, floored at 0)", propagation),
+      distributionRow("last accepted request's send time - t0", lastAccepted),
+      distributionRow("first refusal for good - t0 (not floored; < 0: before the 204)", cutoverVsAnswer),
+      distributionRow("first refusal for good - DELETE sent", cutover),
+      distributionRow("DELETE round trip (sent to 204)", answerMs),
+      "",
+      `requests sent after t0 + B: ${requests}, of which accepted: ${outcomes.reduce((n, o) => n + o.acceptedAfterBound, 0)}`,
+    ].join("\n");
+    console.log(table);
+    mkdirSync(resolve(REPO_ROOT, "test-results"), { recursive: true });
+    writeFileSync(resolve(REPO_ROOT, "test-results/revocation.md"), `${table}\n`);
+
+    const violations = outcomes
+      .filter((o) => o.acceptedAfterBound > 0)
+      .map(
+        (o) => `trial ${o.trial}: ${o.instance} (revoked via ${o.revoker}) accepted ${o.acceptedAfterBound}`,
       );
-      const cutover = outcomes.map((o) => o.cutoverAfterDeleteSentMs);
-      const cutoverVsAnswer = outcomes.map((o) => o.cutoverAfterAnswerMs);
-      const requests = outcomes.reduce((n, o) => n + o.sentAfterBound, 0);
-      const table = [
-        `Revocation across 3 app processes (hono, express, koa), tiered cache (LRU + Redis + pub/sub), PostgreSQL store`,
-        `${TRIALS} trials x 3 instances, revoker rotating; bound B = ${BOUND_MS} ms after the DELETE answer`,
-        "",
-        DISTRIBUTION_HEADER,
-        distributionRow("propagation after the 204 (first refusal for good - t0, floored at 0)", propagation),
-        distributionRow("last accepted request's send time - t0", lastAccepted),
-        distributionRow("first refusal for good - t0 (not floored; < 0: before the 204)", cutoverVsAnswer),
-        distributionRow("first refusal for good - DELETE sent", cutover),
-        distributionRow("DELETE round trip (sent to 204)", answerMs),
-        "",
-        `requests sent after t0 + B: ${requests}, of which accepted: ${outcomes.reduce((n, o) => n + o.acceptedAfterBound, 0)}`,
-      ].join("\n");
-      console.log(table);
-      mkdirSync(resolve(REPO_ROOT, "test-results"), { recursive: true });
-      writeFileSync(resolve(REPO_ROOT, "test-results/revocation.md"), `${table}\n`);
-
-      const violations = outcomes
-        .filter((o) => o.acceptedAfterBound > 0)
-        .map(
-          (o) =>
-            `trial ${o.trial}: ${o.instance} (revoked via ${o.revoker}) accepted ${o.acceptedAfterBound}`,
-        );
-      expect(violations).toEqual([]);
-      // The check above is not vacuous: every instance got requests after the answer, refused them,
-      // and had been accepting the token while the revocation was in flight.
-      for (const o of outcomes) {
-        expect(o.sentAfterBound).toBeGreaterThan(0);
-        expect(o.accepted).toBeGreaterThan(0);
-        expect([...o.statuses].filter((s) => s !== 200 && s !== 401)).toEqual([]);
-      }
-      for (const app of apps) expect(app.stderr()).not.toMatch(/did not confirm/);
-    },
-    45_000,
-  );
+    expect(violations).toEqual([]);
+    // The check above is not vacuous: every instance got requests after the answer, refused them,
+    // and had been accepting the token while the revocation was in flight.
+    for (const o of outcomes) {
+      expect(o.sentAfterBound).toBeGreaterThan(0);
+      expect(o.accepted).toBeGreaterThan(0);
+      expect([...o.statuses].filter((s) => s !== 200 && s !== 401)).toEqual([]);
+    }
+    for (const app of apps) expect(app.stderr()).not.toMatch(/did not confirm/);
+  }, 45_000);
 });

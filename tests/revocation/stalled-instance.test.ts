@@ -14,9 +14,9 @@
 import { Agent } from "node:http";
 import { performance } from "node:perf_hooks";
 import { migrate, PostgresDirectory } from "@tokengate/postgres";
+import { describeWithServices, postgresUrl, redisUrl } from "@tokengate/test-support";
 import Redis from "ioredis";
 import { Pool } from "pg";
-import { describeWithServices, itWithServices, postgresUrl, redisUrl } from "../support/services";
 import {
   type AppProcess,
   createToken,
@@ -70,58 +70,54 @@ describeWithServices(["redis", "postgres"], "revocation while one instance is fr
     redis.disconnect();
   });
 
-  itWithServices(
-    "a token revoked while an instance is frozen is refused by it after it wakes, for requests sent after the 204",
-    async () => {
-      const violations: string[] = [];
-      for (let trial = 0; trial < TRIALS; trial++) {
-        const revoker = apps[trial % apps.length]!;
-        const frozen = apps[(trial + 1) % apps.length]!;
-        const { id, token } = await createToken(revoker, USER_ID, `frozen trial ${trial}`);
-        const bearer = { authorization: `Bearer ${token}` };
-        for (const app of apps) {
-          expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(200);
-        }
-        // Served from its LRU now: exactly the entry that must not survive.
-        expect((await send(frozen.agent, frozen.port, "GET", "/me", bearer)).status).toBe(200);
-
-        frozen.signal("SIGSTOP");
-        const deleteSentAt = performance.now();
-        let answer: HttpResult;
-        let queued: Array<Promise<HttpResult>>;
-        try {
-          answer = await send(revoker.agent, revoker.port, "DELETE", `/api-tokens/${id}`, {
-            [SESSION_HEADER]: String(USER_ID),
-          });
-          // Sent after the answer, on the connection already open and on two new ones.
-          queued = [frozen.agent, new Agent(), new Agent()].map((agent) =>
-            send(agent, frozen.port, "GET", "/me", bearer),
-          );
-        } finally {
-          frozen.signal("SIGCONT");
-        }
-        const waited = performance.now() - deleteSentAt;
-
-        // The revoker did wait for the frozen instance, up to the ack timeout.
-        expect(waited).toBeGreaterThanOrEqual(ACK_TIMEOUT_MS * 0.9);
-        // Never a 204 it cannot back up: the frozen instance did not confirm.
-        expect(answer.status).toBe(503);
-        const statuses = (await Promise.all(queued)).map((r) => r.status);
-        if (answer.status === 204 && statuses.includes(200)) {
-          violations.push(
-            `trial ${trial}: ${frozen.framework} (revoked via ${revoker.framework}) answered [${statuses}] after a 204`,
-          );
-        }
-        // Once awake and caught up, every instance refuses it.
-        for (const app of apps) {
-          expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(401);
-        }
+  it("a token revoked while an instance is frozen is refused by it after it wakes, for requests sent after the 204", async () => {
+    const violations: string[] = [];
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const revoker = apps[trial % apps.length]!;
+      const frozen = apps[(trial + 1) % apps.length]!;
+      const { id, token } = await createToken(revoker, USER_ID, `frozen trial ${trial}`);
+      const bearer = { authorization: `Bearer ${token}` };
+      for (const app of apps) {
+        expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(200);
       }
-      expect(apps.map((app) => app.stderr()).join("")).toMatch(
-        /some instances did not confirm an invalidation in time/,
-      );
-      expect(violations).toEqual([]);
-    },
-    30_000,
-  );
+      // Served from its LRU now: exactly the entry that must not survive.
+      expect((await send(frozen.agent, frozen.port, "GET", "/me", bearer)).status).toBe(200);
+
+      frozen.signal("SIGSTOP");
+      const deleteSentAt = performance.now();
+      let answer: HttpResult;
+      let queued: Array<Promise<HttpResult>>;
+      try {
+        answer = await send(revoker.agent, revoker.port, "DELETE", `/api-tokens/${id}`, {
+          [SESSION_HEADER]: String(USER_ID),
+        });
+        // Sent after the answer, on the connection already open and on two new ones.
+        queued = [frozen.agent, new Agent(), new Agent()].map((agent) =>
+          send(agent, frozen.port, "GET", "/me", bearer),
+        );
+      } finally {
+        frozen.signal("SIGCONT");
+      }
+      const waited = performance.now() - deleteSentAt;
+
+      // The revoker did wait for the frozen instance, up to the ack timeout.
+      expect(waited).toBeGreaterThanOrEqual(ACK_TIMEOUT_MS * 0.9);
+      // Never a 204 it cannot back up: the frozen instance did not confirm.
+      expect(answer.status).toBe(503);
+      const statuses = (await Promise.all(queued)).map((r) => r.status);
+      if (answer.status === 204 && statuses.includes(200)) {
+        violations.push(
+          `trial ${trial}: ${frozen.framework} (revoked via ${revoker.framework}) answered [${statuses}] after a 204`,
+        );
+      }
+      // Once awake and caught up, every instance refuses it.
+      for (const app of apps) {
+        expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(401);
+      }
+    }
+    expect(apps.map((app) => app.stderr()).join("")).toMatch(
+      /some instances did not confirm an invalidation in time/,
+    );
+    expect(violations).toEqual([]);
+  }, 30_000);
 });

@@ -6,8 +6,8 @@
  * and asking again must not turn the failure into a cached "no such token".
  */
 import { documensoTokenFormat } from "@tokengate/core";
+import { describeWithServices, redisUrl } from "@tokengate/test-support";
 import Redis from "ioredis";
-import { describeWithServices, itWithServices, redisUrl } from "../support/services";
 import {
   type AppProcess,
   FRAMEWORKS,
@@ -41,31 +41,28 @@ describeWithServices(["redis"], "app processes whose PostgreSQL pool points at a
     redis.disconnect();
   });
 
-  itWithServices(
-    "answer 503 with Retry-After for well-formed tokens, every time, on every framework",
-    async () => {
-      const tokens = [documensoTokenFormat.generate(), documensoTokenFormat.generate()];
-      for (const app of apps) {
-        // Each token twice: the second ask must not be answered from a negative cache entry.
-        for (const token of [...tokens, ...tokens]) {
-          const started = performance.now();
-          const res = await send(app.agent, app.port, "GET", "/me", { authorization: `Bearer ${token}` });
-          const elapsed = performance.now() - started;
-          expect({ framework: app.framework, status: res.status }).toEqual({
-            framework: app.framework,
-            status: 503,
-          });
-          expect(res.headers["retry-after"]).toMatch(/^[1-9][0-9]*$/);
-          expect(JSON.parse(res.body)).toMatchObject({ error: "store_unavailable" });
-          expect(res.body).not.toContain(token);
-          // A refused connection fails at once; the pool's 1 s connect timeout bounds anything slower.
-          expect(elapsed).toBeLessThan(3000);
-        }
+  it("answer 503 with Retry-After for well-formed tokens, every time, on every framework", async () => {
+    const tokens = [documensoTokenFormat.generate(), documensoTokenFormat.generate()];
+    for (const app of apps) {
+      // Each token twice: the second ask must not be answered from a negative cache entry.
+      for (const token of [...tokens, ...tokens]) {
+        const started = performance.now();
+        const res = await send(app.agent, app.port, "GET", "/me", { authorization: `Bearer ${token}` });
+        const elapsed = performance.now() - started;
+        expect({ framework: app.framework, status: res.status }).toEqual({
+          framework: app.framework,
+          status: 503,
+        });
+        expect(res.headers["retry-after"]).toMatch(/^[1-9][0-9]*$/);
+        expect(JSON.parse(res.body)).toMatchObject({ error: "store_unavailable" });
+        expect(res.body).not.toContain(token);
+        // A refused connection fails at once; the pool's 1 s connect timeout bounds anything slower.
+        expect(elapsed).toBeLessThan(3000);
       }
-    },
-  );
+    }
+  });
 
-  itWithServices("still answer what needs no store: a request without credentials gets 401", async () => {
+  it("still answer what needs no store: a request without credentials gets 401", async () => {
     for (const app of apps) {
       const res = await send(app.agent, app.port, "GET", "/me");
       expect(res.status).toBe(401);
@@ -73,7 +70,7 @@ describeWithServices(["redis"], "app processes whose PostgreSQL pool points at a
     }
   });
 
-  itWithServices("answer the token admin with 503 and Retry-After too, not an empty list", async () => {
+  it("answer the token admin with 503 and Retry-After too, not an empty list", async () => {
     for (const app of apps) {
       const res = await send(app.agent, app.port, "GET", "/api-tokens", { [SESSION_HEADER]: "1" });
       expect(res.status).toBe(503);

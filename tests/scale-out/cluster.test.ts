@@ -5,9 +5,9 @@
  */
 
 import { migrate, PostgresDirectory } from "@tokengate/postgres";
+import { describeWithServices, postgresUrl } from "@tokengate/test-support";
 import { Pool } from "pg";
 import { type AppProcess, FRAMEWORKS, killAllChildren, startApp } from "../revocation/app-fleet";
-import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
 import { failoverUnderLoad, limitsAcrossThree, revocationTrials, USER_ID, untilDegraded } from "./scenarios";
 import { type ClusterTopology, startCluster } from "./topologies";
 
@@ -59,69 +59,57 @@ describeWithServices(
       expect(codes).toEqual(apps.map(() => 0));
     }, 30_000);
 
-    itWithServices(
-      "3 processes: no request sent after the DELETE's answer is accepted (12 trials)",
-      async () => {
-        await revocationTrials(TOPOLOGY, apps, 12);
-      },
-      60_000,
-    );
+    it("3 processes: no request sent after the DELETE's answer is accepted (12 trials)", async () => {
+      await revocationTrials(TOPOLOGY, apps, 12);
+    }, 60_000);
 
-    itWithServices(
-      "3 processes: 500 requests over a limit of 173 admit exactly 173",
-      async () => {
-        await limitsAcrossThree(
-          TOPOLOGY,
-          cluster!.url,
-          { prefix: `${prefix}limits:`, token: "api_clusterlimits001", limit: 173 },
-          500,
+    it("3 processes: 500 requests over a limit of 173 admit exactly 173", async () => {
+      await limitsAcrossThree(
+        TOPOLOGY,
+        cluster!.url,
+        { prefix: `${prefix}limits:`, token: "api_clusterlimits001", limit: 173 },
+        500,
+      );
+    }, 60_000);
+
+    it("SIGKILL of the master owning the hot token's slot under load: 0 revoked accepted, 0 fail-open, 0 non-503 5xx", async () => {
+      const counts = await failoverUnderLoad(TOPOLOGY, apps, 10, async (tokens) => {
+        // Where each token's keys live: its rate-limit state (found by its usage hash, which shares
+        // the slot of its windows and, unlike them, outlives a limit never approached), and its
+        // cached credential.
+        const where = await Promise.all(
+          tokens.map(async (t) => ({
+            token: t,
+            limits: await cluster!.mastersHolding(`*${prefix}*usage:${t.id}`),
+            cached: await cluster!.mastersHolding(`*${t.digest}*`),
+          })),
         );
-      },
-      60_000,
-    );
-
-    itWithServices(
-      "SIGKILL of the master owning the hot token's slot under load: 0 revoked accepted, 0 fail-open, 0 non-503 5xx",
-      async () => {
-        const counts = await failoverUnderLoad(TOPOLOGY, apps, 10, async (tokens) => {
-          // Where each token's keys live: its rate-limit state (found by its usage hash, which shares
-          // the slot of its windows and, unlike them, outlives a limit never approached), and its
-          // cached credential.
-          const where = await Promise.all(
-            tokens.map(async (t) => ({
-              token: t,
-              limits: await cluster!.mastersHolding(`*${prefix}*usage:${t.id}`),
-              cached: await cluster!.mastersHolding(`*${t.digest}*`),
-            })),
-          );
-          for (const w of where) {
-            if (w.limits.length !== 1 || w.cached.length !== 1)
-              throw new Error(
-                `token ${w.token.id}: limits on ${w.limits.length} masters, credential on ${w.cached.length}`,
-              );
-          }
-          // The hot pair: a valid token whose limits live on the master that caches the revoked one,
-          // so killing that master both cuts the limiter (the 503 window) and brings up a replica that
-          // never saw the revocation. Found among the candidates; the slots are spread 3 ways.
-          const pair = where
-            .flatMap((v) => where.filter((r) => r !== v).map((r) => ({ v, r })))
-            .find(({ v, r }) => v.limits[0] === r.cached[0]);
-          if (!pair) throw new Error("no candidate pair shares a master; make more candidates");
-          const master = pair.r.cached[0]!;
-          const replica = await cluster!.replicaOf(master);
-          return {
-            valid: pair.v.token,
-            revoked: pair.r.token,
-            description: `the master on port ${master.port}, owning the valid token's rate-limit slot and the revoked token's cached credential`,
-            master,
-            replica,
-            promoted: (timeoutMs) => cluster!.untilPromotedOver(master, timeoutMs),
-          };
-        });
-        // Generous: node timeout 1.5 s, election within ~1 s, then the clients refresh their slot map.
-        expect(counts.windowMs).toBeLessThan(15_000);
-      },
-      90_000,
-    );
+        for (const w of where) {
+          if (w.limits.length !== 1 || w.cached.length !== 1)
+            throw new Error(
+              `token ${w.token.id}: limits on ${w.limits.length} masters, credential on ${w.cached.length}`,
+            );
+        }
+        // The hot pair: a valid token whose limits live on the master that caches the revoked one,
+        // so killing that master both cuts the limiter (the 503 window) and brings up a replica that
+        // never saw the revocation. Found among the candidates; the slots are spread 3 ways.
+        const pair = where
+          .flatMap((v) => where.filter((r) => r !== v).map((r) => ({ v, r })))
+          .find(({ v, r }) => v.limits[0] === r.cached[0]);
+        if (!pair) throw new Error("no candidate pair shares a master; make more candidates");
+        const master = pair.r.cached[0]!;
+        const replica = await cluster!.replicaOf(master);
+        return {
+          valid: pair.v.token,
+          revoked: pair.r.token,
+          description: `the master on port ${master.port}, owning the valid token's rate-limit slot and the revoked token's cached credential`,
+          master,
+          replica,
+          promoted: (timeoutMs) => cluster!.untilPromotedOver(master, timeoutMs),
+        };
+      });
+      // Generous: node timeout 1.5 s, election within ~1 s, then the clients refresh their slot map.
+      expect(counts.windowMs).toBeLessThan(15_000);
+    }, 90_000);
   },
 );

@@ -5,9 +5,9 @@
  */
 
 import { migrate, PostgresDirectory } from "@tokengate/postgres";
+import { describeWithServices, postgresUrl } from "@tokengate/test-support";
 import { Pool } from "pg";
 import { type AppProcess, FRAMEWORKS, killAllChildren, startApp } from "../revocation/app-fleet";
-import { describeWithServices, itWithServices, postgresUrl } from "../support/services";
 import { failoverUnderLoad, limitsAcrossThree, revocationTrials, USER_ID, untilDegraded } from "./scenarios";
 import { type SentinelTopology, startSentinelGroup } from "./topologies";
 
@@ -59,47 +59,33 @@ describeWithServices(
       expect(codes).toEqual(apps.map(() => 0));
     }, 30_000);
 
-    itWithServices(
-      "3 processes: no request sent after the DELETE's answer is accepted (12 trials)",
-      async () => {
-        await revocationTrials(TOPOLOGY, apps, 12);
-      },
-      60_000,
-    );
+    it("3 processes: no request sent after the DELETE's answer is accepted (12 trials)", async () => {
+      await revocationTrials(TOPOLOGY, apps, 12);
+    }, 60_000);
 
-    itWithServices(
-      "3 processes: 500 requests over a limit of 173 admit exactly 173",
-      async () => {
-        await limitsAcrossThree(
-          TOPOLOGY,
-          group!.url,
-          { prefix: `${prefix}limits:`, token: "api_sentinellimit001", limit: 173 },
-          500,
-        );
-      },
-      60_000,
-    );
+    it("3 processes: 500 requests over a limit of 173 admit exactly 173", async () => {
+      await limitsAcrossThree(
+        TOPOLOGY,
+        group!.url,
+        { prefix: `${prefix}limits:`, token: "api_sentinellimit001", limit: 173 },
+        500,
+      );
+    }, 60_000);
 
-    itWithServices(
-      "SIGKILL of the Sentinel master under load: 0 revoked accepted, 0 fail-open, 0 non-503 5xx",
-      async () => {
-        const masterPort = await group!.currentMasterPort();
-        const [master, replica] =
-          group!.master.port === masterPort
-            ? [group!.master, group!.replica]
-            : [group!.replica, group!.master];
-        const counts = await failoverUnderLoad(TOPOLOGY, apps, 2, async ([valid, revoked]) => ({
-          valid: valid!,
-          revoked: revoked!,
-          description: `the master on port ${master.port}`,
-          master,
-          replica,
-          promoted: (timeoutMs) => group!.untilMasterIsNot(master.port, timeoutMs),
-        }));
-        // Generous: down-after 1 s, then the election and promotion, then the clients ask again.
-        expect(counts.windowMs).toBeLessThan(15_000);
-      },
-      90_000,
-    );
+    it("SIGKILL of the Sentinel master under load: 0 revoked accepted, 0 fail-open, 0 non-503 5xx", async () => {
+      const masterPort = await group!.currentMasterPort();
+      const [master, replica] =
+        group!.master.port === masterPort ? [group!.master, group!.replica] : [group!.replica, group!.master];
+      const counts = await failoverUnderLoad(TOPOLOGY, apps, 2, async ([valid, revoked]) => ({
+        valid: valid!,
+        revoked: revoked!,
+        description: `the master on port ${master.port}`,
+        master,
+        replica,
+        promoted: (timeoutMs) => group!.untilMasterIsNot(master.port, timeoutMs),
+      }));
+      // Generous: down-after 1 s, then the election and promotion, then the clients ask again.
+      expect(counts.windowMs).toBeLessThan(15_000);
+    }, 90_000);
   },
 );

@@ -19,8 +19,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { redisCliPath, redisServerPath } from "@tokengate/test-support";
 import { Redis } from "ioredis";
-import { redisCliPath, redisServerPath } from "../support/services";
 
 const REDIS_SERVER = redisServerPath ?? "redis-server";
 const REDIS_CLI = redisCliPath ?? "redis-cli";

@@ -6,9 +6,6 @@
  * the verdict comes back as JSON.
  */
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
-
-const REPO_ROOT = resolve(__dirname, "../..");
 
 const VALIDATE = `
 import { Validator } from "@seriousme/openapi-schema-validator";
@@ -33,7 +30,7 @@ export interface OpenApiVerdict {
 export function validateOpenApi(document: unknown): Promise<OpenApiVerdict> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", VALIDATE], {
-      cwd: REPO_ROOT,
+      cwd: __dirname,
       stdio: ["pipe", "pipe", "pipe"],
     });
     let out = "";

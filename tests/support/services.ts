@@ -10,6 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { describeWhenAvailable } from "./gated";
 
 export const redisUrl = process.env.TOKENGATE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 export const postgresUrl =
@@ -58,23 +59,10 @@ export function describeWithServices(
   body: () => void,
 ): void {
   const reasons = services.map(whyMissing).filter((reason): reason is string => reason !== undefined);
-  if (reasons.length === 0) {
-    describe(name, body);
-    return;
-  }
-  const why = reasons.join("; ");
-  if (process.env.CI === "true") {
-    describe(name, () => {
-      it("has the services it needs", () => {
-        throw new Error(`[services] ${name}: ${why}; CI needs every service`);
-      });
-    });
-    return;
-  }
-  console.warn(`\n!!! SKIPPED "${name}": ${why}. Start the service to run it.\n`);
-  describe.skip(name, body);
+  describeWhenAvailable(
+    name,
+    reasons.length === 0 ? undefined : reasons.join("; "),
+    "Start the service to run it.",
+    body,
+  );
 }
-
-/** `it` inside `describeWithServices` (kept so suites read the same; the describe does the gating). */
-export const itWithServices = (name: string, fn: () => Promise<void> | void, timeout?: number): void =>
-  it(name, async () => fn(), timeout);

@@ -34,10 +34,10 @@ import {
   TokenRateLimiter,
   tieredCache,
 } from "@tokengate/redis";
+import { describeWithServices, redisUrl } from "@tokengate/test-support";
 import express from "express";
 import Redis from "ioredis";
 import request from "supertest";
-import { describeWithServices, itWithServices, redisUrl } from "../support/services";
 
 describeWithServices(["redis"], "OpenTelemetry: a create → verify → rotate → revoke walk", () => {
   const prefix = `tg-test:otel:${randomUUID()}:`;
@@ -99,7 +99,7 @@ describeWithServices(["redis"], "OpenTelemetry: a create → verify → rotate �
     return { gate, app };
   }
 
-  itWithServices("exports the spans and metrics of the walk, and never the token or its digest", async () => {
+  it("exports the spans and metrics of the walk, and never the token or its digest", async () => {
     const store = new MemoryTokenStore();
     const directory = new MemoryDirectory().upsertUser({ id: 1, disabled: false });
     const one = await instance(store, directory);

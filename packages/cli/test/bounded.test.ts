@@ -5,7 +5,7 @@
  * changes nothing. On SQLite and on PostgreSQL.
  */
 
-import { describeWithServices, itWithServices, postgresUrl } from "../../../tests/support/services";
+import { describeWithServices, postgresUrl } from "@tokengate/test-support";
 import { COMMAND_DEADLINE_MS } from "../src/deadline";
 import {
   type BlackHole,
@@ -70,7 +70,7 @@ for (const store of testStores("bounded")) {
         return (JSON.parse(listed.stdout) as { tokens: Array<{ id: number }> }).tokens.map((t) => t.id);
       };
 
-      itWithServices("token list and token create fail at once and change nothing", async () => {
+      it("token list and token create fail at once and change nothing", async () => {
         await withUsers();
         const before = await tokenIds("1");
         const [list, create] = await Promise.all([
@@ -83,31 +83,28 @@ for (const store of testStores("bounded")) {
         expect(await tokenIds("1")).toEqual(before);
       });
 
-      itWithServices(
-        "token revoke and users disable still change the store, then fail saying the caches were not told",
-        async () => {
-          await withUsers();
-          const created = await tokengate("token", "create", "--user", "2", "--name", "to revoke");
-          expect(created.code).toBe(0);
-          const [id] = await tokenIds("2");
-          const [revoke, disable] = await Promise.all([
-            timed("token", "revoke", String(id)),
-            timed("users", "disable", "3"),
-          ]);
-          const untold = (stored: string) =>
-            new RegExp(
-              `^error: ${stored} in the store, but ${redisMessage.source}: a server that caches in Redis may go on accepting what it cached for up to 5 minutes\\n$`,
-            );
-          expectBoundedFailure(revoke, untold(`token ${id} is revoked`), `revoked token ${id}\n`);
-          expectBoundedFailure(disable, untold("user 3 is disabled"), "disabled user 3\n");
-          expect(await tokenIds("2")).toEqual([]);
-          // Disabled: enabling it again says it was disabled, and works.
-          expect(await tokengate("users", "enable", "3")).toMatchObject({
-            code: 0,
-            stdout: "enabled user 3\n",
-          });
-        },
-      );
+      it("token revoke and users disable still change the store, then fail saying the caches were not told", async () => {
+        await withUsers();
+        const created = await tokengate("token", "create", "--user", "2", "--name", "to revoke");
+        expect(created.code).toBe(0);
+        const [id] = await tokenIds("2");
+        const [revoke, disable] = await Promise.all([
+          timed("token", "revoke", String(id)),
+          timed("users", "disable", "3"),
+        ]);
+        const untold = (stored: string) =>
+          new RegExp(
+            `^error: ${stored} in the store, but ${redisMessage.source}: a server that caches in Redis may go on accepting what it cached for up to 5 minutes\\n$`,
+          );
+        expectBoundedFailure(revoke, untold(`token ${id} is revoked`), `revoked token ${id}\n`);
+        expectBoundedFailure(disable, untold("user 3 is disabled"), "disabled user 3\n");
+        expect(await tokenIds("2")).toEqual([]);
+        // Disabled: enabling it again says it was disabled, and works.
+        expect(await tokengate("users", "enable", "3")).toMatchObject({
+          code: 0,
+          stdout: "enabled user 3\n",
+        });
+      });
     });
   });
 }
@@ -156,7 +153,7 @@ describeWithServices(["postgres"], "tokengate on a PostgreSQL schema without tok
     ["token", "create", "--user", "1", "--name", "nowhere"],
     ["users", "add", "--id", "1"],
   ]) {
-    itWithServices(`tokengate ${args.join(" ")} refuses it and says how to create them`, async () => {
+    it(`tokengate ${args.join(" ")} refuses it and says how to create them`, async () => {
       const schema = `tg_cli_missing_${process.pid}_${Date.now().toString(36)}`;
       const store = `${postgresUrl}${postgresUrl.includes("?") ? "&" : "?"}schema=${schema}`;
       const result = await runTokengate([...args, "--store", store]);

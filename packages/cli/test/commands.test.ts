@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXPIRATION_PRESETS } from "@tokengate/core";
-import { validateOpenApi } from "../../../tests/support/openapi-validator";
+import { validateOpenApi } from "@tokengate/test-support";
 import { runTokengate, startServe } from "./cli-process";
 
 let dir: string;

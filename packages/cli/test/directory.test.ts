@@ -3,7 +3,7 @@
  * the built-in SQLite or PostgreSQL directory, tokens can then be minted for them, and a running
  * server on any framework follows each change from its next request, also when it caches in Redis.
  */
-import { describeWithServices, itWithServices, redisUrl } from "../../../tests/support/services";
+import { describeWithServices, redisUrl } from "@tokengate/test-support";
 import { runTokengate, type ServeProcess, startServe } from "./cli-process";
 import { testStores } from "./test-stores";
 
@@ -31,7 +31,7 @@ for (const store of STORES) {
   describeWithServices(store.needs, `directory commands on ${store.kind}`, () => {
     const tokengate = (...args: string[]) => runTokengate([...args, "--store", store.url]);
 
-    itWithServices("migrate, users add, then token create --user works", async () => {
+    it("migrate, users add, then token create --user works", async () => {
       expect((await tokengate("migrate")).code).toBe(0);
       // Before the user exists the service says so, and how to add it.
       const early = await tokengate("token", "create", "--user", "1", "--name", "too early");
@@ -55,63 +55,49 @@ for (const store of STORES) {
       });
     });
 
-    itWithServices(
-      "teams add and teams members add|set|remove, with the service's checks after each",
-      async () => {
-        expect((await tokengate("users", "add", "--id", "2", "--name", "Bob")).code).toBe(0);
-        expect(await tokengate("teams", "add", "--id", "10", "--name", "Acme", "--owner", "1")).toMatchObject(
-          {
-            code: 0,
-            stdout: "added team 10 (Acme), owned by user 1 (ADMIN)\n",
-          },
-        );
-        const outsider = await tokengate(
-          "token",
-          "create",
-          "--user",
-          "2",
-          "--team",
-          "10",
-          "--name",
-          "bob ci",
-        );
-        expect(outsider).toMatchObject({
-          code: 1,
-          stderr: "error: teamId: user 2 is not a member of team 10 (--team)\n",
-        });
+    it("teams add and teams members add|set|remove, with the service's checks after each", async () => {
+      expect((await tokengate("users", "add", "--id", "2", "--name", "Bob")).code).toBe(0);
+      expect(await tokengate("teams", "add", "--id", "10", "--name", "Acme", "--owner", "1")).toMatchObject({
+        code: 0,
+        stdout: "added team 10 (Acme), owned by user 1 (ADMIN)\n",
+      });
+      const outsider = await tokengate("token", "create", "--user", "2", "--team", "10", "--name", "bob ci");
+      expect(outsider).toMatchObject({
+        code: 1,
+        stderr: "error: teamId: user 2 is not a member of team 10 (--team)\n",
+      });
 
-        expect(await tokengate("teams", "members", "add", "--team", "10", "--user", "2")).toMatchObject({
-          code: 0,
-          stdout: "user 2 is MEMBER of team 10\n",
-        });
-        const member = await tokengate("token", "create", "--user", "2", "--team", "10", "--name", "bob ci");
-        expect(member.code).toBe(0);
-        expect(member.stdout).toMatch(TOKEN);
+      expect(await tokengate("teams", "members", "add", "--team", "10", "--user", "2")).toMatchObject({
+        code: 0,
+        stdout: "user 2 is MEMBER of team 10\n",
+      });
+      const member = await tokengate("token", "create", "--user", "2", "--team", "10", "--name", "bob ci");
+      expect(member.code).toBe(0);
+      expect(member.stdout).toMatch(TOKEN);
 
-        expect(await tokengate("teams", "members", "add", "--team", "10", "--user", "2")).toMatchObject({
-          code: 1,
-          stderr: "error: user 2 is a member of team 10 (MEMBER): use teams members set to change the role\n",
-        });
-        expect(
-          await tokengate("teams", "members", "set", "--team", "10", "--user", "2", "--role", "MANAGER"),
-        ).toMatchObject({ code: 0, stdout: "user 2 is MANAGER of team 10\n" });
-        expect(await tokengate("teams", "members", "remove", "--team", "10", "--user", "1")).toMatchObject({
-          code: 1,
-          stderr:
-            "error: user 1 owns team 10: give the team another owner first (teams add --id 10 --owner <id>)\n",
-        });
-        expect(await tokengate("teams", "members", "remove", "--team", "10", "--user", "2")).toMatchObject({
-          code: 0,
-          stdout: "removed user 2 from team 10\n",
-        });
-        expect(await tokengate("teams", "members", "remove", "--team", "10", "--user", "2")).toMatchObject({
-          code: 1,
-          stderr: "error: user 2 is not a member of team 10: use teams members add\n",
-        });
-      },
-    );
+      expect(await tokengate("teams", "members", "add", "--team", "10", "--user", "2")).toMatchObject({
+        code: 1,
+        stderr: "error: user 2 is a member of team 10 (MEMBER): use teams members set to change the role\n",
+      });
+      expect(
+        await tokengate("teams", "members", "set", "--team", "10", "--user", "2", "--role", "MANAGER"),
+      ).toMatchObject({ code: 0, stdout: "user 2 is MANAGER of team 10\n" });
+      expect(await tokengate("teams", "members", "remove", "--team", "10", "--user", "1")).toMatchObject({
+        code: 1,
+        stderr:
+          "error: user 1 owns team 10: give the team another owner first (teams add --id 10 --owner <id>)\n",
+      });
+      expect(await tokengate("teams", "members", "remove", "--team", "10", "--user", "2")).toMatchObject({
+        code: 0,
+        stdout: "removed user 2 from team 10\n",
+      });
+      expect(await tokengate("teams", "members", "remove", "--team", "10", "--user", "2")).toMatchObject({
+        code: 1,
+        stderr: "error: user 2 is not a member of team 10: use teams members add\n",
+      });
+    });
 
-    itWithServices("refuses ids that do not exist, naming the flag", async () => {
+    it("refuses ids that do not exist, naming the flag", async () => {
       expect(await tokengate("users", "disable", "404")).toMatchObject({
         code: 1,
         stderr: "error: no user 404 (<id>); add it first with users add --id 404\n",
@@ -143,73 +129,68 @@ for (const store of STORES) {
           await server?.stop();
         });
 
-        itWithServices(
-          "a user disabled, a member removed or a token revoked is refused from the next request",
-          async () => {
-            redis = ownRedis();
-            expect((await runTokengate(["migrate", "--store", store.url])).code).toBe(0);
-            server = await startServe([
-              "--framework",
-              framework,
-              "--port",
-              "0",
-              "--store",
-              store.url,
-              "--redis",
-              redis,
-            ]);
+        it("a user disabled, a member removed or a token revoked is refused from the next request", async () => {
+          redis = ownRedis();
+          expect((await runTokengate(["migrate", "--store", store.url])).code).toBe(0);
+          server = await startServe([
+            "--framework",
+            framework,
+            "--port",
+            "0",
+            "--store",
+            store.url,
+            "--redis",
+            redis,
+          ]);
 
-            expect((await cli("users", "add", "--id", alice, "--name", "alice")).code).toBe(0);
-            expect((await cli("users", "add", "--id", bob, "--name", "bob")).code).toBe(0);
-            expect((await cli("teams", "add", "--id", team, "--owner", alice)).code).toBe(0);
-            expect((await cli("teams", "members", "add", "--team", team, "--user", bob)).code).toBe(0);
-            const personal = (await cli("token", "create", "--user", alice, "--name", "alice cli")).stdout;
-            const teamToken = (
-              await cli("token", "create", "--user", bob, "--team", team, "--name", "bob ci")
-            ).stdout;
+          expect((await cli("users", "add", "--id", alice, "--name", "alice")).code).toBe(0);
+          expect((await cli("users", "add", "--id", bob, "--name", "bob")).code).toBe(0);
+          expect((await cli("teams", "add", "--id", team, "--owner", alice)).code).toBe(0);
+          expect((await cli("teams", "members", "add", "--team", team, "--user", bob)).code).toBe(0);
+          const personal = (await cli("token", "create", "--user", alice, "--name", "alice cli")).stdout;
+          const teamToken = (await cli("token", "create", "--user", bob, "--team", team, "--name", "bob ci"))
+            .stdout;
 
-            // Twice each: the second answer comes from the server's cache.
-            for (let i = 0; i < 2; i++) {
-              expect(await callMe(server, personal)).toMatchObject({
-                status: 200,
-                userId: Number(alice),
-                teamId: null,
-              });
-              expect(await callMe(server, teamToken)).toMatchObject({
-                status: 200,
-                userId: Number(bob),
-                teamId: Number(team),
-              });
-            }
-
-            expect(await cli("users", "disable", alice)).toMatchObject({
-              code: 0,
-              stdout: `disabled user ${alice}\n`,
+          // Twice each: the second answer comes from the server's cache.
+          for (let i = 0; i < 2; i++) {
+            expect(await callMe(server, personal)).toMatchObject({
+              status: 200,
+              userId: Number(alice),
+              teamId: null,
             });
-            expect(await callMe(server, personal)).toMatchObject({ status: 401, error: "owner_disabled" });
-            expect(await cli("users", "enable", alice)).toMatchObject({ code: 0 });
-            expect(await callMe(server, personal)).toMatchObject({ status: 200, userId: Number(alice) });
-
-            expect(await cli("teams", "members", "remove", "--team", team, "--user", bob)).toMatchObject({
-              code: 0,
+            expect(await callMe(server, teamToken)).toMatchObject({
+              status: 200,
+              userId: Number(bob),
+              teamId: Number(team),
             });
-            expect(await callMe(server, teamToken)).toMatchObject({ status: 401, error: "invalid_token" });
+          }
 
-            // And a token revoked from the terminal, as the banner says to run it.
-            const listed = await cli("token", "list", "--user", alice, "--json");
-            const [{ id }] = (JSON.parse(listed.stdout) as { tokens: Array<{ id: number }> }).tokens as [
-              { id: number },
-            ];
-            expect(await cli("token", "revoke", String(id))).toEqual({
-              code: 0,
-              stdout: `revoked token ${id}\n`,
-              stderr: "",
-            });
-            expect(await callMe(server, personal)).toMatchObject({ status: 401, error: "invalid_token" });
-          },
-          // A dozen CLI processes in a row: room for a machine busy with the other suites.
-          90_000,
-        );
+          expect(await cli("users", "disable", alice)).toMatchObject({
+            code: 0,
+            stdout: `disabled user ${alice}\n`,
+          });
+          expect(await callMe(server, personal)).toMatchObject({ status: 401, error: "owner_disabled" });
+          expect(await cli("users", "enable", alice)).toMatchObject({ code: 0 });
+          expect(await callMe(server, personal)).toMatchObject({ status: 200, userId: Number(alice) });
+
+          expect(await cli("teams", "members", "remove", "--team", team, "--user", bob)).toMatchObject({
+            code: 0,
+          });
+          expect(await callMe(server, teamToken)).toMatchObject({ status: 401, error: "invalid_token" });
+
+          // And a token revoked from the terminal, as the banner says to run it.
+          const listed = await cli("token", "list", "--user", alice, "--json");
+          const [{ id }] = (JSON.parse(listed.stdout) as { tokens: Array<{ id: number }> }).tokens as [
+            { id: number },
+          ];
+          expect(await cli("token", "revoke", String(id))).toEqual({
+            code: 0,
+            stdout: `revoked token ${id}\n`,
+            stderr: "",
+          });
+          expect(await callMe(server, personal)).toMatchObject({ status: 401, error: "invalid_token" });
+        }, // A dozen CLI processes in a row: room for a machine busy with the other suites.
+        90_000);
       });
     },
   );

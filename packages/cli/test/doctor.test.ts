@@ -4,10 +4,15 @@
  * cannot serve it exits 1 with the reason, before any server would have started.
  */
 import { documensoTokenFormat } from "@tokengate/core";
+import {
+  DocumensoRows,
+  describeWithServices,
+  dropSchema,
+  loadDocumensoSchema,
+  postgresUrl,
+  uniqueSchema,
+} from "@tokengate/test-support";
 import pg from "pg";
-import { dropSchema, loadDocumensoSchema, uniqueSchema } from "../../../tests/support/documenso/fixture";
-import { DocumensoRows } from "../../../tests/support/documenso/rows";
-import { describeWithServices, itWithServices, postgresUrl } from "../../../tests/support/services";
 import { runTokengate } from "./cli-process";
 
 const inSchema = (schema: string) => `${postgresUrl}${postgresUrl.includes("?") ? "&" : "?"}schema=${schema}`;
@@ -32,7 +37,7 @@ describeWithServices(["postgres"], "tokengate doctor", () => {
     await pool.end();
   });
 
-  itWithServices("on Documenso's tables: the layout, what it sees, one lookup, exit 0", async () => {
+  it("on Documenso's tables: the layout, what it sees, one lookup, exit 0", async () => {
     const name = await schema("organisations");
     const rows = new DocumensoRows(pool, name);
     const olga = await rows.createUser({ name: "Olga" });
@@ -68,14 +73,14 @@ describeWithServices(["postgres"], "tokengate doctor", () => {
     expect(result.stdout).not.toMatch(/[0-9a-f]{128}/);
   });
 
-  itWithServices("on the tables of Documenso before organisations: the team layout", async () => {
+  it("on the tables of Documenso before organisations: the team layout", async () => {
     const result = await runTokengate(["doctor", "--documenso", "--store", inSchema(await schema("teams"))]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("layout       teams (Documenso before 1.12: roles from TeamMember)\n");
     expect(result.stdout).toContain("lookup       ok (no tokens yet; an unknown token finds nothing)\n");
   });
 
-  itWithServices("on a database without Documenso's tables: exit 1 and what is missing", async () => {
+  it("on a database without Documenso's tables: exit 1 and what is missing", async () => {
     const name = await schema();
     const result = await runTokengate(["doctor", "--documenso", "--store", inSchema(name)]);
     expect(result.code).toBe(1);
@@ -86,7 +91,7 @@ describeWithServices(["postgres"], "tokengate doctor", () => {
     );
   });
 
-  itWithServices("when the database does not answer: exit 1 with the driver's reason", async () => {
+  it("when the database does not answer: exit 1 with the driver's reason", async () => {
     const closed = new URL(postgresUrl);
     closed.port = "1";
     const result = await runTokengate(["doctor", "--documenso", "--store", closed.toString()]);
@@ -94,7 +99,7 @@ describeWithServices(["postgres"], "tokengate doctor", () => {
     expect(result.stderr).toMatch(/^error: tokengate cannot serve this database: connect ECONNREFUSED .*\n$/);
   });
 
-  itWithServices("--documenso needs a postgres:// store: exit 2", async () => {
+  it("--documenso needs a postgres:// store: exit 2", async () => {
     const result = await runTokengate(["doctor", "--documenso", "--store", "memory"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
@@ -102,7 +107,7 @@ describeWithServices(["postgres"], "tokengate doctor", () => {
     );
   });
 
-  itWithServices("on tokengate's own store: a lookup, or the missing tables named", async () => {
+  it("on tokengate's own store: a lookup, or the missing tables named", async () => {
     const name = await schema();
     const missing = await runTokengate(["doctor", "--store", inSchema(name)]);
     expect(missing.code).toBe(1);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeWithServices, itWithServices, redisUrl } from "../../../tests/support/services";
+import { describeWithServices, redisUrl } from "@tokengate/test-support";
 import { runShell, type ServeProcess, startServe } from "./cli-process";
 
 const FRAMEWORKS = ["hono", "express", "koa"] as const;
@@ -124,29 +124,26 @@ describe.each(FRAMEWORKS)("failed attempts on serve --framework %s", (framework)
   });
 
   describeWithServices(["redis"], "in Redis", () => {
-    itWithServices(
-      "every server counts the same failures: after ten on two servers, both answer 429",
-      async () => {
-        const redis = `${redisUrl}${redisUrl.includes("?") ? "&" : "?"}keyPrefix=tg_cli_fail_${framework}_${process.pid}_${Date.now().toString(36)}:`;
-        const first = await serve("--redis", redis);
-        const second = await serve("--redis", redis);
-        expect(first.banner).toContain(
-          "failed attempts: 10 per address per 60 s, counted in Redis, shared by every server; then 429",
-        );
+    it("every server counts the same failures: after ten on two servers, both answer 429", async () => {
+      const redis = `${redisUrl}${redisUrl.includes("?") ? "&" : "?"}keyPrefix=tg_cli_fail_${framework}_${process.pid}_${Date.now().toString(36)}:`;
+      const first = await serve("--redis", redis);
+      const second = await serve("--redis", redis);
+      expect(first.banner).toContain(
+        "failed attempts: 10 per address per 60 s, counted in Redis, shared by every server; then 429",
+      );
 
-        // The printed loop against the first server: ten 401s, then 429.
-        expect(await runPrintedLoop(first.banner)).toEqual({ "401": LIMIT, "429": 2 });
-        // The second server has seen none of them, and still refuses this address.
-        expectTooManyFailures(await callMe(second, BAD_TOKEN));
+      // The printed loop against the first server: ten 401s, then 429.
+      expect(await runPrintedLoop(first.banner)).toEqual({ "401": LIMIT, "429": 2 });
+      // The second server has seen none of them, and still refuses this address.
+      expectTooManyFailures(await callMe(second, BAD_TOKEN));
 
-        // Another address, its failures split between the two servers.
-        for (let i = 0; i < 6; i++) expect((await callMe(first, BAD_TOKEN, "127.0.0.3")).status).toBe(401);
-        for (let i = 0; i < 4; i++) expect((await callMe(second, BAD_TOKEN, "127.0.0.3")).status).toBe(401);
-        expectTooManyFailures(await callMe(second, BAD_TOKEN, "127.0.0.3"));
-        expectTooManyFailures(await callMe(first, BAD_TOKEN, "127.0.0.3"));
-        // A third address has its own count.
-        expect((await callMe(first, BAD_TOKEN, "127.0.0.4")).status).toBe(401);
-      },
-    );
+      // Another address, its failures split between the two servers.
+      for (let i = 0; i < 6; i++) expect((await callMe(first, BAD_TOKEN, "127.0.0.3")).status).toBe(401);
+      for (let i = 0; i < 4; i++) expect((await callMe(second, BAD_TOKEN, "127.0.0.3")).status).toBe(401);
+      expectTooManyFailures(await callMe(second, BAD_TOKEN, "127.0.0.3"));
+      expectTooManyFailures(await callMe(first, BAD_TOKEN, "127.0.0.3"));
+      // A third address has its own count.
+      expect((await callMe(first, BAD_TOKEN, "127.0.0.4")).status).toBe(401);
+    });
   });
 });

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeWithServices, itWithServices, redisUrl } from "../../../tests/support/services";
+import { describeWithServices, redisUrl } from "@tokengate/test-support";
 import { printedCommands, runShell, runTokengate, type ServeProcess, startServe } from "./cli-process";
 
 const FRAMEWORKS = ["hono", "express", "koa"] as const;
@@ -173,35 +173,23 @@ describeWithServices(["redis"], "tokengate serve --redis", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  itWithServices(
-    "a revocation from the terminal, as the banner says to run it, reaches the caching server at once",
-    async () => {
-      const store = `sqlite:${join(dir, "demo.db")}`;
-      server = await startServe([
-        "--framework",
-        "express",
-        "--port",
-        "0",
-        "--store",
-        store,
-        "--redis",
-        redis,
-      ]);
-      expect(server.banner).toContain("cache: in-process LRU and Redis");
-      expect(server.stderr()).not.toContain("not reachable");
+  it("a revocation from the terminal, as the banner says to run it, reaches the caching server at once", async () => {
+    const store = `sqlite:${join(dir, "demo.db")}`;
+    server = await startServe(["--framework", "express", "--port", "0", "--store", store, "--redis", redis]);
+    expect(server.banner).toContain("cache: in-process LRU and Redis");
+    expect(server.stderr()).not.toContain("not reachable");
 
-      const { me, token } = await runPrintedCommands(server.banner);
-      // A second call is answered from the cache the first one filled.
-      expect(await callMeAsPrinted(server.banner, token)).toEqual(me);
+    const { me, token } = await runPrintedCommands(server.banner);
+    // A second call is answered from the cache the first one filled.
+    expect(await callMeAsPrinted(server.banner, token)).toEqual(me);
 
-      const hint = server.banner.split("\n").find((line) => line.includes(" token revoke <id>"))!;
-      expect(hint).toBe(
-        `#   node packages/cli/bin/tokengate.cjs token revoke <id> --store ${store} --redis '${redis}'`,
-      );
-      const revoke = await runShell(hint.replace(/^#\s+/, "").replace("<id>", String(me.tokenId)));
-      expect(revoke).toMatchObject({ code: 0, stdout: `revoked token ${me.tokenId}\n` });
+    const hint = server.banner.split("\n").find((line) => line.includes(" token revoke <id>"))!;
+    expect(hint).toBe(
+      `#   node packages/cli/bin/tokengate.cjs token revoke <id> --store ${store} --redis '${redis}'`,
+    );
+    const revoke = await runShell(hint.replace(/^#\s+/, "").replace("<id>", String(me.tokenId)));
+    expect(revoke).toMatchObject({ code: 0, stdout: `revoked token ${me.tokenId}\n` });
 
-      expect(await callMeAsPrinted(server.banner, token)).toMatchObject({ error: "invalid_token" });
-    },
-  );
+    expect(await callMeAsPrinted(server.banner, token)).toMatchObject({ error: "invalid_token" });
+  });
 });

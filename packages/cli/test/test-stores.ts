@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { postgresUrl } from "@tokengate/test-support";
 import pg from "pg";
-import { postgresUrl } from "../../../tests/support/services";
 
 export interface TestStore {
   readonly kind: "sqlite" | "postgres";

@@ -28,10 +28,17 @@ import {
   type TokenGate,
   TokenVerifier,
 } from "@tokengate/core";
+import {
+  type CreatedUser,
+  DocumensoRows,
+  describeWithServices,
+  documensoHash,
+  dropSchema,
+  loadDocumensoSchema,
+  postgresUrl,
+  uniqueSchema,
+} from "@tokengate/test-support";
 import { Pool } from "pg";
-import { dropSchema, loadDocumensoSchema, uniqueSchema } from "../../../tests/support/documenso/fixture";
-import { type CreatedUser, DocumensoRows, documensoHash } from "../../../tests/support/documenso/rows";
-import { describeWithServices, itWithServices, postgresUrl } from "../../../tests/support/services";
 import { openDocumenso } from "../src/index";
 
 const REAL_URL = process.env.TOKENGATE_TEST_DOCUMENSO_URL;
@@ -261,13 +268,13 @@ describeWithServices(
 
     describe("every case gives Documenso's status, or the README's documented difference", () => {
       for (const c of VERIFY_CASES) {
-        itWithServices(c.name, async () => {
+        it(c.name, async () => {
           expect(await statusOf(gate, c.header(world.tokens))).toBe(c.tokengate ?? c.documenso);
         });
       }
     });
 
-    itWithServices("the README's table shows exactly these cases and statuses", async () => {
+    it("the README's table shows exactly these cases and statuses", async () => {
       const table = readmeTable();
       const expected = [
         ...VERIFY_CASES.map((c) => [c.name, String(c.documenso), String(c.tokengate ?? c.documenso)]),
@@ -284,7 +291,7 @@ describeWithServices(
       }
     });
 
-    itWithServices("a personal token acts as its user, in the personal organisation's team", async () => {
+    it("a personal token acts as its user, in the personal organisation's team", async () => {
       const outcome = await gate.verifier.verify({ authorization: `Bearer ${world.tokens.personal}` });
       expect(outcome.ok && outcome.identity).toMatchObject({
         userId: world.ada.userId,
@@ -294,7 +301,7 @@ describeWithServices(
       });
     });
 
-    itWithServices("a legacy token with no creator acts as the organisation's owner", async () => {
+    it("a legacy token with no creator acts as the organisation's owner", async () => {
       const outcome = await gate.verifier.verify({ authorization: `Bearer ${world.tokens.legacy}` });
       expect(outcome.ok && outcome.identity).toMatchObject({
         userId: world.olga.userId,
@@ -303,26 +310,23 @@ describeWithServices(
       });
     });
 
-    itWithServices(
-      "formerMemberTokens: \"accept\" gives Documenso's answer for a former member's token",
-      async () => {
-        const { store, directory } = await openDocumenso(pool, { schema: where.schema });
-        const lenient = createTokenGate({
-          store,
-          directory,
-          logger: silentLogger,
-          formerMemberTokens: "accept",
-        });
-        try {
-          expect(await statusOf(lenient, `Bearer ${world.tokens.formerMember}`)).toBe(200);
-          expect(await statusOf(lenient, `Bearer ${world.tokens.ownerDisabled}`)).toBe(401);
-        } finally {
-          await lenient.close();
-        }
-      },
-    );
+    it("formerMemberTokens: \"accept\" gives Documenso's answer for a former member's token", async () => {
+      const { store, directory } = await openDocumenso(pool, { schema: where.schema });
+      const lenient = createTokenGate({
+        store,
+        directory,
+        logger: silentLogger,
+        formerMemberTokens: "accept",
+      });
+      try {
+        expect(await statusOf(lenient, `Bearer ${world.tokens.formerMember}`)).toBe(200);
+        expect(await statusOf(lenient, `Bearer ${world.tokens.ownerDisabled}`)).toBe(401);
+      } finally {
+        await lenient.close();
+      }
+    });
 
-    itWithServices("verifying changed no Documenso row", async () => {
+    it("verifying changed no Documenso row", async () => {
       for (const c of VERIFY_CASES) await statusOf(gate, c.header(world.tokens));
       expect(await snapshot(pool, where.schema)).toEqual(before);
     });
@@ -374,7 +378,7 @@ describeWithServices(
           )
         ).rows.map((r) => r.id);
 
-      itWithServices("team tokens: an ADMIN and a MANAGER create them, a MEMBER cannot", async () => {
+      it("team tokens: an ADMIN and a MANAGER create them, a MEMBER cannot", async () => {
         const byAdmin = await create(world.ada.userId, { tokenName: "ci by ada", teamId: world.acmeLegal });
         const byManager = await create(world.max.userId, { tokenName: "ci by max", teamId: world.acmeLegal });
         const byMember = await create(world.mel.userId, { tokenName: "ci by mel", teamId: world.acmeLegal });
@@ -397,44 +401,38 @@ describeWithServices(
         }
       });
 
-      itWithServices(
-        "personal tokens: created in, and listed from, the personal organisation's team",
-        async () => {
-          const created = await create(world.ada.userId, { tokenName: "laptop", expirationDate: "90d" });
-          expect(created.status).toBe(ADMIN_CASES.personalCreate.tokengate);
-          expect(await documensoLookup(created.body.token)).toMatchObject({
-            id: created.body.id,
-            userId: world.ada.userId,
-            teamId: world.ada.personalTeamId,
-          });
-          // Documenso's own tokens page for the personal team lists it.
-          expect(await documensoList(world.ada.personalTeamId, world.ada.userId)).toContain(created.body.id);
+      it("personal tokens: created in, and listed from, the personal organisation's team", async () => {
+        const created = await create(world.ada.userId, { tokenName: "laptop", expirationDate: "90d" });
+        expect(created.status).toBe(ADMIN_CASES.personalCreate.tokengate);
+        expect(await documensoLookup(created.body.token)).toMatchObject({
+          id: created.body.id,
+          userId: world.ada.userId,
+          teamId: world.ada.personalTeamId,
+        });
+        // Documenso's own tokens page for the personal team lists it.
+        expect(await documensoList(world.ada.personalTeamId, world.ada.userId)).toContain(created.body.id);
 
-          const listed = await gate.admin.handle(call(world.ada.userId, "list"));
-          expect(listed.status).toBe(ADMIN_CASES.personalList.tokengate);
-          const names = (
-            JSON.parse(listed.body!).tokens as Array<{ id: number; name: string; teamId: number }>
-          ).map((t) => [t.name, t.teamId]);
-          // The personal team's tokens: the one Documenso issued and the one just made, nothing else.
-          expect(names.sort()).toEqual([
-            ["laptop", world.ada.personalTeamId],
-            ["personal", world.ada.personalTeamId],
-          ]);
-          expect(await statusOf(gate, `Bearer ${created.body.token}`)).toBe(200);
-        },
-      );
+        const listed = await gate.admin.handle(call(world.ada.userId, "list"));
+        expect(listed.status).toBe(ADMIN_CASES.personalList.tokengate);
+        const names = (
+          JSON.parse(listed.body!).tokens as Array<{ id: number; name: string; teamId: number }>
+        ).map((t) => [t.name, t.teamId]);
+        // The personal team's tokens: the one Documenso issued and the one just made, nothing else.
+        expect(names.sort()).toEqual([
+          ["laptop", world.ada.personalTeamId],
+          ["personal", world.ada.personalTeamId],
+        ]);
+        expect(await statusOf(gate, `Bearer ${created.body.token}`)).toBe(200);
+      });
 
-      itWithServices(
-        "a personal token for a user with no personal organisation is a 400 naming teamId",
-        async () => {
-          const refused = await create(world.noPersonal, { tokenName: "sso user" });
-          expect(refused.status).toBe(ADMIN_CASES.noPersonalTeam.tokengate);
-          expect(refused.body).toMatchObject({ error: "validation_failed", issues: [{ field: "teamId" }] });
-          expect(refused.body.message).toMatch(/^teamId: .*personal organisation/);
-        },
-      );
+      it("a personal token for a user with no personal organisation is a 400 naming teamId", async () => {
+        const refused = await create(world.noPersonal, { tokenName: "sso user" });
+        expect(refused.status).toBe(ADMIN_CASES.noPersonalTeam.tokengate);
+        expect(refused.body).toMatchObject({ error: "validation_failed", issues: [{ field: "teamId" }] });
+        expect(refused.body.message).toMatch(/^teamId: .*personal organisation/);
+      });
 
-      itWithServices("creating tokens changed no Documenso row but the ApiToken rows it added", async () => {
+      it("creating tokens changed no Documenso row but the ApiToken rows it added", async () => {
         const after = await snapshot(pool, where.schema);
         const { ApiToken: _before, ...untouchedBefore } = before;
         const { ApiToken: _after, ...untouchedAfter } = after;
@@ -454,39 +452,36 @@ describeWithServices(
         expect(added.map((r) => r.name)).toEqual(["ci by ada", "ci by max", "laptop"]);
       });
 
-      itWithServices(
-        "a personal token rotates and is deleted through the router, as Documenso sees it",
-        async () => {
-          const listed = await gate.admin.handle(call(world.ada.userId, "list"));
-          const laptop = (JSON.parse(listed.body!).tokens as Array<{ id: number; name: string }>).find(
-            (t) => t.name === "laptop",
-          )!;
-          const rotated = await gate.admin.handle({
-            ...call(world.ada.userId, "create", {}),
-            operation: "rotate",
-            id: String(laptop.id),
-          });
-          expect(rotated.status).toBe(201);
-          const successor = JSON.parse(rotated.body!) as { id: number; token: string };
-          expect(await documensoLookup(successor.token)).toMatchObject({
-            id: successor.id,
-            teamId: world.ada.personalTeamId,
-          });
-          expect(await documensoList(world.ada.personalTeamId, world.ada.userId)).not.toContain(laptop.id);
+      it("a personal token rotates and is deleted through the router, as Documenso sees it", async () => {
+        const listed = await gate.admin.handle(call(world.ada.userId, "list"));
+        const laptop = (JSON.parse(listed.body!).tokens as Array<{ id: number; name: string }>).find(
+          (t) => t.name === "laptop",
+        )!;
+        const rotated = await gate.admin.handle({
+          ...call(world.ada.userId, "create", {}),
+          operation: "rotate",
+          id: String(laptop.id),
+        });
+        expect(rotated.status).toBe(201);
+        const successor = JSON.parse(rotated.body!) as { id: number; token: string };
+        expect(await documensoLookup(successor.token)).toMatchObject({
+          id: successor.id,
+          teamId: world.ada.personalTeamId,
+        });
+        expect(await documensoList(world.ada.personalTeamId, world.ada.userId)).not.toContain(laptop.id);
 
-          const deleted = await gate.admin.handle({
-            ...call(world.ada.userId, "list"),
-            operation: "delete",
-            id: String(successor.id),
-          });
-          expect(deleted.status).toBe(204);
-          expect(await documensoLookup(successor.token)).toBeUndefined();
-          expect(await statusOf(gate, `Bearer ${successor.token}`)).toBe(401);
-        },
-      );
+        const deleted = await gate.admin.handle({
+          ...call(world.ada.userId, "list"),
+          operation: "delete",
+          id: String(successor.id),
+        });
+        expect(deleted.status).toBe(204);
+        expect(await documensoLookup(successor.token)).toBeUndefined();
+        expect(await statusOf(gate, `Bearer ${successor.token}`)).toBe(401);
+      });
     });
 
-    itWithServices("`expires` is read as UTC whatever the client's and the server's zones", async () => {
+    it("`expires` is read as UTC whatever the client's and the server's zones", async () => {
       let now = new Date("2025-06-01T00:29:59.999Z");
       const token = fresh();
       await rows.createApiToken({

@@ -11,9 +11,8 @@ import {
   storeLookup,
   TokenVerifier,
 } from "@tokengate/core";
+import { describeWithServices, dropSchema, postgresUrl, uniqueSchema } from "@tokengate/test-support";
 import { Pool } from "pg";
-import { dropSchema, uniqueSchema } from "../../../tests/support/documenso/fixture";
-import { describeWithServices, itWithServices, postgresUrl } from "../../../tests/support/services";
 import { migrate, PostgresTokenStore } from "../src/index";
 
 const DIGEST = sha512Digester.digest("api_0000000000000000");
@@ -81,7 +80,7 @@ describeWithServices(["postgres"], "PostgreSQL going away under a running store"
     }
   });
 
-  itWithServices("after the pool is ended, findByDigest rejects instead of hanging", async () => {
+  it("after the pool is ended, findByDigest rejects instead of hanging", async () => {
     const pool = new Pool({ connectionString: postgresUrl, connectionTimeoutMillis: 1000 });
     const store = new PostgresTokenStore(pool, { schema });
     expect(await store.findByDigest(DIGEST)).toBeNull();
@@ -89,78 +88,72 @@ describeWithServices(["postgres"], "PostgreSQL going away under a running store"
     await expect(store.findByDigest(DIGEST)).rejects.toThrow(/after calling end/);
   });
 
-  itWithServices(
-    "a backend killed mid-query (pg_terminate_backend) rejects that query; the next one reconnects",
-    async () => {
-      const pool = new Pool({
-        connectionString: postgresUrl,
-        max: 1,
-        connectionTimeoutMillis: 1000,
-        application_name: applicationName,
-      });
-      const store = new PostgresTokenStore(pool, { schema });
-      const locker = await admin.connect();
-      try {
-        // Hold the table so the store's query is in flight, waiting, when its backend is killed.
-        await locker.query(`BEGIN; LOCK TABLE "${schema}".tokens IN ACCESS EXCLUSIVE MODE`);
-        const pending = store.findByDigest(DIGEST);
-        const outcome = pending.then(
-          () => "resolved",
-          (error: Error) => error.message,
+  it("a backend killed mid-query (pg_terminate_backend) rejects that query; the next one reconnects", async () => {
+    const pool = new Pool({
+      connectionString: postgresUrl,
+      max: 1,
+      connectionTimeoutMillis: 1000,
+      application_name: applicationName,
+    });
+    const store = new PostgresTokenStore(pool, { schema });
+    const locker = await admin.connect();
+    try {
+      // Hold the table so the store's query is in flight, waiting, when its backend is killed.
+      await locker.query(`BEGIN; LOCK TABLE "${schema}".tokens IN ACCESS EXCLUSIVE MODE`);
+      const pending = store.findByDigest(DIGEST);
+      const outcome = pending.then(
+        () => "resolved",
+        (error: Error) => error.message,
+      );
+      let pid: number | undefined;
+      for (let i = 0; i < 200 && pid === undefined; i++) {
+        const { rows } = await admin.query<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+          [applicationName],
         );
-        let pid: number | undefined;
-        for (let i = 0; i < 200 && pid === undefined; i++) {
-          const { rows } = await admin.query<{ pid: number }>(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
-            [applicationName],
-          );
-          pid = rows[0]?.pid;
-        }
-        expect(pid).toBeDefined();
-        await admin.query("SELECT pg_terminate_backend($1)", [pid]);
-        expect(await outcome).toMatch(/terminat/);
-        await locker.query("ROLLBACK");
-
-        expect(await store.findByDigest(DIGEST)).toBeNull();
-      } finally {
-        locker.release();
-        await pool.end();
+        pid = rows[0]?.pid;
       }
-    },
-  );
+      expect(pid).toBeDefined();
+      await admin.query("SELECT pg_terminate_backend($1)", [pid]);
+      expect(await outcome).toMatch(/terminat/);
+      await locker.query("ROLLBACK");
 
-  itWithServices(
-    "an idle pooled connection killed by the server is logged, not an uncaught crash",
-    async () => {
-      const pool = new Pool({
-        connectionString: postgresUrl,
-        max: 1,
-        application_name: `${applicationName}-idle`,
-      });
-      let logged: (message: string) => void = () => {};
-      const warned = new Promise<string>((resolve) => {
-        logged = resolve;
-      });
-      const store = new PostgresTokenStore(pool, { schema, logger: { warn: logged, error: logged } });
-      try {
-        // The store's listener is the only one: without it, the pool's `error` event would kill jest.
-        expect(pool.listenerCount("error")).toBe(1);
-        expect(await store.findByDigest(DIGEST)).toBeNull();
-        await admin.query(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-          [`${applicationName}-idle`],
-        );
-        expect(await warned).toMatch(/idle connection failed/);
-        expect(await store.findByDigest(DIGEST)).toBeNull();
-      } finally {
-        await pool.end();
-      }
-    },
-  );
+      expect(await store.findByDigest(DIGEST)).toBeNull();
+    } finally {
+      locker.release();
+      await pool.end();
+    }
+  });
+
+  it("an idle pooled connection killed by the server is logged, not an uncaught crash", async () => {
+    const pool = new Pool({
+      connectionString: postgresUrl,
+      max: 1,
+      application_name: `${applicationName}-idle`,
+    });
+    let logged: (message: string) => void = () => {};
+    const warned = new Promise<string>((resolve) => {
+      logged = resolve;
+    });
+    const store = new PostgresTokenStore(pool, { schema, logger: { warn: logged, error: logged } });
+    try {
+      // The store's listener is the only one: without it, the pool's `error` event would kill jest.
+      expect(pool.listenerCount("error")).toBe(1);
+      expect(await store.findByDigest(DIGEST)).toBeNull();
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+        [`${applicationName}-idle`],
+      );
+      expect(await warned).toMatch(/idle connection failed/);
+      expect(await store.findByDigest(DIGEST)).toBeNull();
+    } finally {
+      await pool.end();
+    }
+  });
 });
 
 describeWithServices(["postgres"], "migrate", () => {
-  itWithServices("is idempotent and safe when several instances run it at once", async () => {
+  it("is idempotent and safe when several instances run it at once", async () => {
     const schema = uniqueSchema("tg_migrate");
     const pool = new Pool({ connectionString: postgresUrl, max: 4 });
     try {

@@ -9,8 +9,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AuthIdentity, silentLogger } from "@tokengate/core";
+import { describeWithServices, redisServerPath } from "@tokengate/test-support";
 import { type Cluster, Redis } from "ioredis";
-import { describeWithServices, redisServerPath } from "../../../tests/support/services";
 import {
   connectRedis,
   type RedisClient,

@@ -6,8 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:net";
 import { silentLogger } from "@tokengate/core";
+import { describeWithServices, redisUrl } from "@tokengate/test-support";
 import Redis from "ioredis";
-import { describeWithServices, itWithServices, redisUrl } from "../../../tests/support/services";
 import { localInvalidation, RedisLimitStore, type TieredCredentialCache, tieredCache } from "../src";
 import { ControlledSource, sharedStore } from "./credential-fixtures";
 
@@ -46,7 +46,7 @@ describeWithServices(["redis"], "health over Redis", () => {
     return redis;
   }
 
-  itWithServices("a working cache reports itself, its channel and Redis up", async () => {
+  it("a working cache reports itself, its channel and Redis up", async () => {
     const { source } = await sharedStore();
     const cache = tieredCache({ redis: client(redisUrl), prefix, logger: silentLogger })(
       new ControlledSource(source),
@@ -60,7 +60,7 @@ describeWithServices(["redis"], "health over Redis", () => {
     });
   });
 
-  itWithServices("a cache whose Redis is away is degraded, serving from the store", async () => {
+  it("a cache whose Redis is away is degraded, serving from the store", async () => {
     const { source } = await sharedStore();
     const away = `redis://127.0.0.1:${await closedPort()}`;
     const cache = tieredCache({ redis: client(away), prefix, logger: silentLogger })(
@@ -78,7 +78,7 @@ describeWithServices(["redis"], "health over Redis", () => {
     });
   });
 
-  itWithServices("the limit store is up on Redis; away, down or degraded as its policy says", async () => {
+  it("the limit store is up on Redis; away, down or degraded as its policy says", async () => {
     expect(await new RedisLimitStore({ redis: client(redisUrl), prefix }).health()).toEqual({ status: "up" });
     const away = `redis://127.0.0.1:${await closedPort()}`;
     const closed = new RedisLimitStore({ redis: client(away), prefix, timeoutMs: 100, logger: silentLogger });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { silentLogger } from "@tokengate/core";
+import { describeWithServices, postgresUrl } from "@tokengate/test-support";
 import pg from "pg";
-import { describeWithServices, itWithServices, postgresUrl } from "../../../tests/support/services";
 import { postgresInvalidation, type TieredCredentialCache, tieredCache } from "../src";
 import { ControlledSource, eventually, sharedStore } from "./credential-fixtures";
 
@@ -31,7 +31,7 @@ describeWithServices(["postgres"], "tieredCache with LISTEN/NOTIFY and no Redis"
   // A revocation through one instance reaching the others' LRU is a case of the CredentialCache
   // conformance suite (tests/conformance/credential-cache.test.ts), run with this transport too.
 
-  itWithServices("losing the listening connection bypasses the LRU until it is back", async () => {
+  it("losing the listening connection bypasses the LRU until it is back", async () => {
     const { store, issue, source } = await sharedStore();
     const { record, digest } = await issue("pg2", "api_qqqqqqqqqqqqqqqq");
     const counted = new ControlledSource(source);

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, Socket } from "node:net";
 import type { Logger } from "@tokengate/core";
+import { describeWithServices, redisServerPath } from "@tokengate/test-support";
 import Redis from "ioredis";
-import { describeWithServices, redisServerPath } from "../../../tests/support/services";
 import { type TieredCredentialCache, tieredCache } from "../src";
 import { ControlledSource, eventually, sharedStore } from "./credential-fixtures";
 

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type AddressInfo, connect, createServer } from "node:net";
 import { silentLogger } from "@tokengate/core";
+import { describeWithServices, redisUrl } from "@tokengate/test-support";
 import Redis from "ioredis";
-import { describeWithServices, itWithServices, redisUrl } from "../../../tests/support/services";
 import { type TieredCredentialCache, tieredCache } from "../src";
 import { ControlledSource, sharedStore } from "./credential-fixtures";
 
@@ -41,7 +41,7 @@ describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
     await admin.quit();
   });
 
-  itWithServices("starts quietly when its subscriber is up before its commands connection", async () => {
+  it("starts quietly when its subscriber is up before its commands connection", async () => {
     const { source } = await sharedStore();
     const lines: string[] = [];
     const logger = {
@@ -84,7 +84,7 @@ describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
     }
   });
 
-  itWithServices("a revocation through instance A is refused by instance B at once", async () => {
+  it("a revocation through instance A is refused by instance B at once", async () => {
     const { store, issue, source } = await sharedStore();
     const { record, digest } = await issue("ci", "api_aaaaaaaaaaaaaaaa");
     const sourceA = new ControlledSource(source);
@@ -107,7 +107,7 @@ describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
     expect(JSON.parse((await admin.get(`${prefix}cred:${digest}`))!).c).toBeNull();
   });
 
-  itWithServices("Dates survive the trip through Redis", async () => {
+  it("Dates survive the trip through Redis", async () => {
     const { issue, source } = await sharedStore();
     const expiresAt = new Date("2030-05-01T12:00:00Z");
     const { digest } = await issue("dated", "api_bbbbbbbbbbbbbbbb", expiresAt);
@@ -118,7 +118,7 @@ describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
     expect(fromRedis?.token.createdAt).toBeInstanceOf(Date);
   });
 
-  itWithServices("unknown digests are remembered in both tiers, briefly", async () => {
+  it("unknown digests are remembered in both tiers, briefly", async () => {
     const { source } = await sharedStore();
     let now = new Date("2026-03-01T00:00:00Z");
     const counted = new ControlledSource(source);
@@ -142,7 +142,7 @@ describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
     expect(counted.calls).toBe(2);
   });
 
-  itWithServices("concurrent misses for one digest make one store query", async () => {
+  it("concurrent misses for one digest make one store query", async () => {
     const { issue, source } = await sharedStore();
     const { record, digest } = await issue("busy", "api_cccccccccccccccc");
     const counted = new ControlledSource(source);
@@ -156,7 +156,7 @@ describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
     expect(results.every((r) => r?.token.id === record.id)).toBe(true);
   });
 
-  itWithServices("a load that began before a revocation does not cache the revoked token", async () => {
+  it("a load that began before a revocation does not cache the revoked token", async () => {
     const { store, issue, source } = await sharedStore();
     const { record, digest } = await issue("racy", "api_dddddddddddddddd");
     const slow = new ControlledSource(source);
@@ -177,7 +177,7 @@ describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
     expect(slow.calls).toBe(2);
   });
 
-  itWithServices("a load on B that began before A's revocation does not write it back to Redis", async () => {
+  it("a load on B that began before A's revocation does not write it back to Redis", async () => {
     const { store, issue, source } = await sharedStore();
     const { record, digest } = await issue("racy-remote", "api_eeeeeeeeeeeeeeee");
     const slowB = new ControlledSource(source);
@@ -197,7 +197,7 @@ describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
     expect(await a.lookup(digest)).toBeNull();
   });
 
-  itWithServices("lookups after the revocation do not join a load that began before it", async () => {
+  it("lookups after the revocation do not join a load that began before it", async () => {
     const { store, issue, source } = await sharedStore();
     const { record, digest } = await issue("joined", "api_ffffffffffffffff");
     const slow = new ControlledSource(source);
@@ -212,7 +212,7 @@ describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
     await before;
   });
 
-  itWithServices("invalidateAll empties every instance and the Redis tier", async () => {
+  it("invalidateAll empties every instance and the Redis tier", async () => {
     const { directory, issue, source } = await sharedStore();
     const one = await issue("one", "api_gggggggggggggggg");
     const two = await issue("two", "api_hhhhhhhhhhhhhhhh");
@@ -230,7 +230,7 @@ describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
     expect(sourceB.calls).toBe(1);
   });
 
-  itWithServices("with lru: false every lookup reads Redis, and revocations still hold", async () => {
+  it("with lru: false every lookup reads Redis, and revocations still hold", async () => {
     const { store, issue, source } = await sharedStore();
     const { record, digest } = await issue("redis-only", "api_iiiiiiiiiiiiiiii");
     const counted = new ControlledSource(source);
@@ -246,7 +246,7 @@ describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
     expect(await a.lookup(digest)).toBeNull();
   });
 
-  itWithServices("the store's errors reach the caller", async () => {
+  it("the store's errors reach the caller", async () => {
     const failing = new ControlledSource({
       lookup: async () => {
         throw new Error("connection refused");
@@ -258,7 +258,7 @@ describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
     expect(await admin.exists(`${prefix}cred:${"0".repeat(128)}`)).toBe(0);
   });
 
-  itWithServices("every confirmed revocation holds on B immediately, ten times in a row", async () => {
+  it("every confirmed revocation holds on B immediately, ten times in a row", async () => {
     // Ten revocations in a row, each checked on B right after A's invalidate resolves.
     const { store, issue, source } = await sharedStore();
     const a = await instance(new ControlledSource(source));

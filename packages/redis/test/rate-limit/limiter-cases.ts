@@ -34,7 +34,7 @@ export function identity(tokenId: number, teamId: number | null = null): AuthIde
 
 const minute = (limit: number) => ({ name: "minute", limit, windowSeconds: 60 });
 
-/** `it`, or `itWithServices` where the store needs a running server. */
+/** `it`, or `it` where the store needs a running server. */
 type Test = (name: string, fn: () => Promise<void>) => void;
 
 export function limiterCases(makeStore: () => LimitStore, test: Test = it): void {

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Browser, chromium } from "playwright-core";
+import { describeWhenAvailable } from "./gated";
 
 export const CHROMIUM_PATH = process.env.TOKENGATE_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -36,23 +37,6 @@ export function launchChromium(): Promise<Browser> {
  * saying how to install it. `npm test` installs it first where it can (scripts/bootstrap.sh).
  */
 export function describeWithChromium(name: string, body: () => void): void {
-  if (existsSync(CHROMIUM_PATH)) {
-    describe(name, body);
-    return;
-  }
-  const why = `Chromium not found at ${CHROMIUM_PATH}`;
-  if (process.env.CI === "true") {
-    describe(name, () => {
-      it("has Chromium", () => {
-        throw new Error(`[browser] ${name}: ${why}; CI needs it`);
-      });
-    });
-    return;
-  }
-  console.warn(`\n!!! SKIPPED "${name}": ${why}. Install it: apt-get install -y chromium\n`);
-  describe.skip(name, body);
+  const why = existsSync(CHROMIUM_PATH) ? undefined : `Chromium not found at ${CHROMIUM_PATH}`;
+  describeWhenAvailable(name, why, "Install it: apt-get install -y chromium", body);
 }
-
-/** `it` inside `describeWithChromium` (the describe does the gating). */
-export const itWithChromium = (name: string, fn: () => Promise<void>, timeout?: number): void =>
-  it(name, fn, timeout);

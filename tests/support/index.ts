@@ -1,0 +1,25 @@
+/**
+ * `@tokengate/test-support`: what the workspace's suites share, imported by name from every
+ * package's tests and from `tests/`. Private: never published, never imported by a package's `src`.
+ *
+ * - services: where the real Redis and PostgreSQL are, and the gate for suites that need them;
+ * - browser: Debian's Chromium through playwright-core, and its gate;
+ * - documenso: Documenso's own schema (both layouts) and rows written the way Documenso writes them;
+ * - fleet: several gate instances in child processes or in-process, sharing Redis;
+ * - cuttable-proxy: a TCP proxy a test can cut, to fail a dependency mid-request;
+ * - openapi-validator: the OpenAPI 3.1 schema check, run in a child process.
+ */
+export { CHROMIUM_PATH, describeWithChromium, launchChromium, SCREENSHOT_DIR } from "./browser";
+export { type CuttableProxy, startCuttableProxy } from "./cuttable-proxy";
+export * from "./documenso/fixture";
+export * from "./documenso/rows";
+export { describeWhenAvailable } from "./gated";
+export { type OpenApiVerdict, validateOpenApi } from "./openapi-validator";
+export {
+  describeWithServices,
+  postgresUrl,
+  redisCliPath,
+  redisServerPath,
+  redisUrl,
+  type TestService,
+} from "./services";
