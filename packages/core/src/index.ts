@@ -56,6 +56,13 @@ export {
   readinessAnswer,
   UP,
 } from "./health";
+export {
+  assertFirstAttach,
+  type DataVersionSource,
+  type InvalidationMessage,
+  type InvalidationSink,
+  type InvalidationTransport,
+} from "./invalidation";
 export { consoleLogger, describeCause, type Logger, OnceLog, silentLogger } from "./logger";
 export { storeLookup } from "./lookup";
 export { MemoryDirectory, MemoryTokenStore } from "./memory";

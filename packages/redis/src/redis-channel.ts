@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { type Logger, silentLogger } from "@tokengate/core";
-import type { Cluster, Redis, RedisOptions } from "ioredis";
-import { closeConnection } from "./close-connection";
 import {
   assertFirstAttach,
   type InvalidationMessage,
   type InvalidationSink,
   type InvalidationTransport,
-} from "./invalidation";
+  type Logger,
+  silentLogger,
+} from "@tokengate/core";
+import type { Cluster, Redis, RedisOptions } from "ioredis";
+import { closeConnection } from "./close-connection";
 import { clientKeyPrefix, duplicateClient, isCluster, type RedisClient } from "./redis-client";
 import { ShardSubscriber } from "./shard-subscriber";
 

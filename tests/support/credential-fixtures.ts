@@ -1,3 +1,7 @@
+/**
+ * Credential fixtures for the cache suites: one shared memory store (as a real database would be
+ * shared by instances) and a lookup source a test can count, hold or fail.
+ */
 import {
   type CredentialLookup,
   MemoryDirectory,
