@@ -10,12 +10,7 @@ import {
 } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { type SharedTierFactory, tieredCache } from "@tokengate/cache";
-import {
-  createTokenGate,
-  silentLogger,
-  type TokenGate,
-  type TokenGateOptions,
-} from "@tokengate/core";
+import { createTokenGate, silentLogger, type TokenGate, type TokenGateOptions } from "@tokengate/core";
 import { PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
 import Redis, { type Cluster, type RedisOptions } from "ioredis";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { type TieredCredentialCache, tieredCache } from "@tokengate/cache";
 import { silentLogger } from "@tokengate/core";
+import { postgresInvalidation } from "@tokengate/postgres";
 import {
   ControlledSource,
   describeWithServices,
@@ -9,7 +9,7 @@ import {
   sharedStore,
 } from "@tokengate/test-support";
 import pg from "pg";
-import { postgresInvalidation } from "../src";
+import { type TieredCredentialCache, tieredCache } from "../src";
 
 describeWithServices(["postgres"], "tieredCache with LISTEN/NOTIFY and no Redis", () => {
   const channel = `tokengate_test_${randomUUID().replaceAll("-", "")}`;

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { tieredCache } from "@tokengate/cache";
 import { type CredentialLookup, silentLogger } from "@tokengate/core";
+import { sqliteDataVersionInvalidation } from "@tokengate/sqlite";
 import Database from "better-sqlite3";
-import { sqliteDataVersionInvalidation } from "../src";
+import { tieredCache } from "../src";
 
 describe("tieredCache over one SQLite file shared by two processes", () => {
   const dir = mkdtempSync(join(tmpdir(), "tg-data-version-"));
