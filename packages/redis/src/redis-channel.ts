@@ -1,3 +1,8 @@
+/**
+ * The cache's invalidation channel over Redis pub/sub, with acknowledgements (sharded pub/sub on a
+ * Cluster, through `shard-subscriber.ts`), and the fail-fast options of the connections tokengate
+ * opens from the application's client. It implements the core's `InvalidationTransport` port.
+ */
 import { randomUUID } from "node:crypto";
 import {
   assertFirstAttach,
