@@ -35,11 +35,17 @@ describe("tieredCache health without Redis", () => {
 });
 
 describe("tieredCache in memory", () => {
-  it("concurrent misses share one store query, and later lookups are served from memory", async () => {
+  /** One stored token and a memory-only cache over a source that counts its loads. */
+  async function oneToken(plain: string) {
     const { issue, source } = await sharedStore();
-    const { digest } = await issue("one", "api_aaaaaaaaaaaaaaaa");
+    const { digest } = await issue("t", plain);
     const counted = new ControlledSource(source);
     const cache = tieredCache({ invalidation: localInvalidation(), logger: silentLogger })(counted);
+    return { digest, counted, cache };
+  }
+
+  it("concurrent misses share one store query, and later lookups are served from memory", async () => {
+    const { digest, counted, cache } = await oneToken("api_aaaaaaaaaaaaaaaa");
     const [a, b] = await Promise.all([cache.lookup(digest), cache.lookup(digest)]);
     expect(a?.token.digest).toBe(digest);
     expect(b).toBe(a);
@@ -50,10 +56,7 @@ describe("tieredCache in memory", () => {
   });
 
   it("an invalidated digest is loaded again, and a load it overtook is not cached", async () => {
-    const { issue, source } = await sharedStore();
-    const { digest } = await issue("two", "api_bbbbbbbbbbbbbbbb");
-    const counted = new ControlledSource(source);
-    const cache = tieredCache({ invalidation: localInvalidation(), logger: silentLogger })(counted);
+    const { digest, counted, cache } = await oneToken("api_bbbbbbbbbbbbbbbb");
     counted.hold();
     const overtaken = cache.lookup(digest);
     await counted.started();
