@@ -92,7 +92,7 @@ export function tieredCache(
   const lruOptions = options.lru === false ? false : (options.lru ?? {});
   if (!options.shared && !options.invalidation) {
     throw new TypeError(
-      "tieredCache: without `shared`, pass `invalidation` (postgresInvalidation, sqliteDataVersionInvalidation, or localInvalidation for a single process)",
+      "tieredCache: without `shared` (redisTier({ redis }) from @tokengate/redis), pass `invalidation` (postgresInvalidation, sqliteDataVersionInvalidation, or localInvalidation for a single process)",
     );
   }
   if (!options.shared && lruOptions === false)
