@@ -10,7 +10,6 @@ import {
   type Logger,
   type NewTokenRecord,
   type TokenRecord,
-  type TokenStore,
 } from "@tokengate/core";
 import type { Pool } from "pg";
 import { directoryTables, PostgresDirectory } from "./directory";
@@ -92,21 +91,17 @@ export interface PostgresStoreOptions extends PostgresSchemaOptions {
  * await migrate(pool);
  * const store = new PostgresTokenStore(pool);
  */
-export class PostgresTokenStore implements TokenStore {
+export class PostgresTokenStore extends TokenTable<TokenRow> {
   readonly name = "postgres";
   readonly #pool: Pool;
   readonly #schema: string;
-  readonly #table: TokenTable<TokenRow>;
   readonly #markReplaced;
   readonly #touch;
 
   constructor(pool: Pool, options: PostgresStoreOptions = {}) {
     const s = quoteSchema(options.schema ?? DEFAULT_SCHEMA);
     const t = `${s}.tokens`;
-    this.#pool = pool;
-    this.#schema = s;
-    guardIdleErrors(pool, options.logger ?? consoleLogger);
-    this.#table = new TokenTable<TokenRow>(
+    super(
       pool,
       "PostgresTokenStore",
       {
@@ -121,6 +116,9 @@ export class PostgresTokenStore implements TokenStore {
       toRecord,
       FIELDS,
     );
+    this.#pool = pool;
+    this.#schema = s;
+    guardIdleErrors(pool, options.logger ?? consoleLogger);
     this.#markReplaced = statement(`UPDATE ${t} SET replaced_by_id = $2, expires_at = $3 WHERE id = $1`);
     // One statement for the whole batch. The condition keeps last_used_at from moving backwards when
     // batches from several instances arrive out of order; ids that no longer exist match no row.
@@ -142,23 +140,11 @@ export class PostgresTokenStore implements TokenStore {
     if (Object.getPrototypeOf(directory) !== PostgresDirectory.prototype) return null;
     const tables = directoryTables.get(directory as PostgresDirectory);
     if (tables?.pool !== this.#pool || tables.schema !== this.#schema) return null;
-    return this.#table.credentialReader(credentialSql(this.#schema));
-  }
-
-  async ping(): Promise<void> {
-    return this.#table.ping();
-  }
-
-  async findByDigest(digest: string): Promise<TokenRecord | null> {
-    return this.#table.findByDigest(digest);
-  }
-
-  async findById(id: number): Promise<TokenRecord | null> {
-    return this.#table.findById(id);
+    return this.readCredentials(credentialSql(this.#schema));
   }
 
   async insert(token: NewTokenRecord): Promise<TokenRecord> {
-    return this.#table.insert([
+    return this.insertRow([
       token.name,
       token.digest,
       token.algorithm,
@@ -168,18 +154,6 @@ export class PostgresTokenStore implements TokenStore {
       token.expiresAt,
       [...token.scopes],
     ]);
-  }
-
-  async listByUser(userId: number): Promise<TokenRecord[]> {
-    return this.#table.listByUser(userId);
-  }
-
-  async listByTeam(teamId: number): Promise<TokenRecord[]> {
-    return this.#table.listByTeam(teamId);
-  }
-
-  async delete(id: number): Promise<boolean> {
-    return this.#table.delete(id);
   }
 
   async markReplaced(id: number, replacedById: number, expiresAt: Date | null): Promise<void> {

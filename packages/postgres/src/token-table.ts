@@ -1,17 +1,19 @@
 /**
  * What the PostgreSQL-native store (`token-store.ts`) and the Documenso store
- * (`documenso/token-store.ts`) do alike: run a token table's named statements on the pool, map its
- * rows to the core's records, translate the driver's integrity errors, and read a credential with
- * the one joined statement. Each store brings its own SQL and row mapping; what only one of them
- * does (Documenso's personal team and missing columns, the native store's last-used batches) stays
- * in that store.
+ * (`documenso/token-store.ts`) do alike, as their base class: run a token table's named statements
+ * on the pool, map its rows to the core's records, translate the driver's integrity errors, and
+ * read a credential with the one joined statement. Each store brings its own SQL and row mapping;
+ * what only one of them does (Documenso's personal team and missing columns, the native store's
+ * last-used batches) stays in that store.
  */
 import {
   type CredentialReader,
   type CredentialRows,
   DuplicateDigestError,
+  type NewTokenRecord,
   type TeamRole,
   type TokenRecord,
+  type TokenStore,
 } from "@tokengate/core";
 import type { Pool, QueryConfig, QueryResultRow } from "pg";
 import { constraintViolation, isUniqueViolation, run, statement } from "./sql";
@@ -60,12 +62,16 @@ export function joinedColumnsSql(teamOwner: string): string {
 }
 
 /**
- * A token table on a pool: `Row` is what its statements return, `toRecord` makes it the core's
- * `TokenRecord`, `store` names the store in the errors it throws (never with a row's values).
+ * A `TokenStore` over a token table on a pool, the base of both PostgreSQL stores: it answers the
+ * reads, the lists, `delete` and `ping` with the statements of `sql`; a store adds its `name`,
+ * `insert` (through `insertRow`), `markReplaced`, `touchLastUsed` and `credentialReader` (through
+ * `readCredentials`). `Row` is what the statements return and `toRecord` makes it the core's
+ * `TokenRecord`; `label` names the store in the errors it throws, never with a row's values.
  */
-export class TokenTable<Row extends QueryResultRow> {
+export abstract class TokenTable<Row extends QueryResultRow> implements TokenStore {
+  abstract readonly name: string;
   readonly #pool: Pool;
-  readonly #store: string;
+  readonly #label: string;
   readonly #toRecord: (row: Row) => TokenRecord;
   readonly #fields: Readonly<Record<string, string>>;
   readonly #byDigest;
@@ -78,13 +84,13 @@ export class TokenTable<Row extends QueryResultRow> {
   /** `fields` maps the table's columns to the token fields a refused insert names. */
   constructor(
     pool: Pool,
-    store: string,
+    label: string,
     sql: TokenTableSql,
     toRecord: (row: Row) => TokenRecord,
     fields: Readonly<Record<string, string>>,
   ) {
     this.#pool = pool;
-    this.#store = store;
+    this.#label = label;
     this.#toRecord = toRecord;
     this.#fields = fields;
     this.#byDigest = statement(sql.byDigest);
@@ -94,6 +100,10 @@ export class TokenTable<Row extends QueryResultRow> {
     this.#byTeam = statement(sql.byTeam);
     this.#delete = statement(sql.delete);
   }
+
+  abstract insert(token: NewTokenRecord): Promise<TokenRecord>;
+  abstract markReplaced(id: number, replacedById: number, expiresAt: Date | null): Promise<void>;
+  abstract touchLastUsed(entries: ReadonlyArray<{ readonly id: number; readonly at: Date }>): Promise<void>;
 
   /** One indexed read of an id no token has: a round trip that also proves the table is there. */
   async ping(): Promise<void> {
@@ -106,22 +116,6 @@ export class TokenTable<Row extends QueryResultRow> {
 
   async findById(id: number): Promise<TokenRecord | null> {
     return this.#one(this.#byId([id]));
-  }
-
-  /**
-   * Inserts the row `values` fill in. Throws `DuplicateDigestError` for a digest that exists and a
-   * `StoreConstraintError` naming the field for another integrity violation; the driver's error,
-   * whose `detail` can quote the digest, is dropped.
-   */
-  async insert(values: unknown[]): Promise<TokenRecord> {
-    try {
-      const { rows } = await run<Row>(this.#pool, this.#insert(values));
-      if (!rows[0]) throw new Error(`${this.#store}: insert returned no row`);
-      return this.#toRecord(rows[0]);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new DuplicateDigestError(this.#store);
-      throw constraintViolation(error, this.#fields) ?? error;
-    }
   }
 
   async listByUser(userId: number): Promise<TokenRecord[]> {
@@ -137,10 +131,26 @@ export class TokenTable<Row extends QueryResultRow> {
   }
 
   /**
+   * Inserts the row `values` fill in. Throws `DuplicateDigestError` for a digest that exists and a
+   * `StoreConstraintError` naming the field for another integrity violation; the driver's error,
+   * whose `detail` can quote the digest, is dropped.
+   */
+  protected async insertRow(values: unknown[]): Promise<TokenRecord> {
+    try {
+      const { rows } = await run<Row>(this.#pool, this.#insert(values));
+      if (!rows[0]) throw new Error(`${this.#label}: insert returned no row`);
+      return this.#toRecord(rows[0]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DuplicateDigestError(this.#label);
+      throw constraintViolation(error, this.#fields) ?? error;
+    }
+  }
+
+  /**
    * A reader that resolves a digest with `sql`, one named statement and one round trip: the
    * token's columns, then `JoinedColumns`. Which user the token acts as is decided in core.
    */
-  credentialReader(sql: string): CredentialReader {
+  protected readCredentials(sql: string): CredentialReader {
     const query = statement(sql);
     const pool = this.#pool;
     const toRecord = this.#toRecord;

@@ -10,7 +10,6 @@ import {
   type NewTokenRecord,
   StoreConstraintError,
   type TokenRecord,
-  type TokenStore,
 } from "@tokengate/core";
 import type { Pool } from "pg";
 import { guardIdleErrors, quoteSchema, run, statement } from "../sql";
@@ -90,26 +89,22 @@ function toRecord(row: ApiTokenRow): TokenRecord {
  * @example
  * const { store } = await openDocumenso(pool); // pool on Documenso's database
  */
-export class DocumensoTokenStore implements TokenStore {
+export class DocumensoTokenStore extends TokenTable<ApiTokenRow> {
   readonly name = "documenso";
   readonly layout: DocumensoLayout;
   readonly #pool: Pool;
   readonly #schema: string;
-  readonly #table: TokenTable<ApiTokenRow>;
   readonly #markReplaced;
 
   constructor(pool: Pool, options: DocumensoOptions = {}) {
     const s = quoteSchema(options.schema ?? "public");
     const t = `${s}."ApiToken"`;
-    this.layout = options.layout ?? "organisations";
-    this.#pool = pool;
-    this.#schema = s;
-    guardIdleErrors(pool, options.logger ?? consoleLogger);
-    const organisations = this.layout === "organisations";
+    const layout = options.layout ?? "organisations";
+    const organisations = layout === "organisations";
     // One statement either way: a personal token's team is found inside the INSERT, so no second
     // round trip and no window in which the personal team could change.
     const teamValue = organisations ? `COALESCE($5::integer, ${personalTeamSql(s, "$4::integer")})` : "$5";
-    this.#table = new TokenTable<ApiTokenRow>(
+    super(
       pool,
       "DocumensoTokenStore",
       {
@@ -130,6 +125,10 @@ export class DocumensoTokenStore implements TokenStore {
       toRecord,
       FIELDS,
     );
+    this.layout = layout;
+    this.#pool = pool;
+    this.#schema = s;
+    guardIdleErrors(pool, options.logger ?? consoleLogger);
     this.#markReplaced = statement(
       `UPDATE ${t} SET expires = $2::timestamptz AT TIME ZONE 'UTC' WHERE id = $1`,
     );
@@ -148,19 +147,7 @@ export class DocumensoTokenStore implements TokenStore {
     if (tables?.pool !== this.#pool || tables.schema !== this.#schema || tables.layout !== this.layout) {
       return null;
     }
-    return this.#table.credentialReader(credentialSql(this.layout, this.#schema, columns("t.")));
-  }
-
-  async ping(): Promise<void> {
-    return this.#table.ping();
-  }
-
-  async findByDigest(digest: string): Promise<TokenRecord | null> {
-    return this.#table.findByDigest(digest);
-  }
-
-  async findById(id: number): Promise<TokenRecord | null> {
-    return this.#table.findById(id);
+    return this.readCredentials(credentialSql(this.layout, this.#schema, columns("t.")));
   }
 
   /**
@@ -178,7 +165,7 @@ export class DocumensoTokenStore implements TokenStore {
       throw new TypeError("DocumensoTokenStore: Documenso's ApiToken table has no scopes");
     }
     try {
-      return await this.#table.insert([
+      return await this.insertRow([
         token.name,
         token.digest,
         token.algorithm,
@@ -197,19 +184,6 @@ export class DocumensoTokenStore implements TokenStore {
       }
       throw error;
     }
-  }
-
-  /** The user's personal tokens: the tokens of the personal organisation's team (`teams`: no team). */
-  async listByUser(userId: number): Promise<TokenRecord[]> {
-    return this.#table.listByUser(userId);
-  }
-
-  async listByTeam(teamId: number): Promise<TokenRecord[]> {
-    return this.#table.listByTeam(teamId);
-  }
-
-  async delete(id: number): Promise<boolean> {
-    return this.#table.delete(id);
   }
 
   /** Sets `"expires"` only: Documenso has no column for the successor. */
