@@ -144,16 +144,7 @@ export class PostgresTokenStore extends TokenTable<TokenRow> {
   }
 
   async insert(token: NewTokenRecord): Promise<TokenRecord> {
-    return this.insertRow([
-      token.name,
-      token.digest,
-      token.algorithm,
-      token.userId,
-      token.teamId,
-      token.createdAt,
-      token.expiresAt,
-      [...token.scopes],
-    ]);
+    return this.insertRow(token, [...token.scopes]);
   }
 
   async markReplaced(id: number, replacedById: number, expiresAt: Date | null): Promise<void> {

@@ -24,7 +24,7 @@ export interface TokenTableSql {
   readonly byDigest: string;
   /** `$1` an id. */
   readonly byId: string;
-  /** The new row, `RETURNING` its columns; the values are the store's to order. */
+  /** The new row, `RETURNING` its columns; the values are `insertRow`'s. */
   readonly insert: string;
   /** `$1` a user id: the user's personal tokens, newest first. */
   readonly byUser: string;
@@ -131,11 +131,22 @@ export abstract class TokenTable<Row extends QueryResultRow> implements TokenSto
   }
 
   /**
-   * Inserts the row `values` fill in. Throws `DuplicateDigestError` for a digest that exists and a
+   * Inserts `token`: `$1` to `$7` of `sql.insert` are its name, digest, algorithm, user id, team
+   * id, creation and expiry, and `extra` fills the store's own columns after them. Throws `DuplicateDigestError` for a digest that exists and a
    * `StoreConstraintError` naming the field for another integrity violation; the driver's error,
    * whose `detail` can quote the digest, is dropped.
    */
-  protected async insertRow(values: unknown[]): Promise<TokenRecord> {
+  protected async insertRow(token: NewTokenRecord, ...extra: unknown[]): Promise<TokenRecord> {
+    const values = [
+      token.name,
+      token.digest,
+      token.algorithm,
+      token.userId,
+      token.teamId,
+      token.createdAt,
+      token.expiresAt,
+      ...extra,
+    ];
     try {
       const { rows } = await run<Row>(this.#pool, this.#insert(values));
       if (!rows[0]) throw new Error(`${this.#label}: insert returned no row`);

@@ -165,15 +165,7 @@ export class DocumensoTokenStore extends TokenTable<ApiTokenRow> {
       throw new TypeError("DocumensoTokenStore: Documenso's ApiToken table has no scopes");
     }
     try {
-      return await this.insertRow([
-        token.name,
-        token.digest,
-        token.algorithm,
-        token.userId,
-        token.teamId,
-        token.createdAt,
-        token.expiresAt,
-      ]);
+      return await this.insertRow(token);
     } catch (error) {
       // No team named and no personal team found: say what Documenso needs instead.
       if (error instanceof StoreConstraintError && error.field === "teamId" && token.teamId === null) {
