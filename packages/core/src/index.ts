@@ -90,6 +90,13 @@ export {
   type StoredSecurityEvent,
   toSecurityEvent,
 } from "./security-log";
+export {
+  SECURITY_EVENT_COLUMNS,
+  SECURITY_EVENT_INSERT_COLUMNS,
+  type SecurityEventRow,
+  securityEventFromRow,
+  securityEventValues,
+} from "./security-log-rows";
 export { DEFAULT_EVENTS_LIMIT, TokenService, type TokenServiceConfig } from "./service";
 export { isStoreInputFault } from "./store-fault";
 export { ATTR as TELEMETRY_ATTRIBUTES, GateTelemetry, type TelemetryOptions } from "./telemetry";
