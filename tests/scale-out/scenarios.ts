@@ -13,7 +13,17 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { sha512Digester } from "@tokengate/core";
-import { type AppProcess, createToken, REPO_ROOT, SESSION_HEADER, send } from "../revocation/app-fleet";
+import { ask, type RedisNode } from "@tokengate/test-support";
+import {
+  type AppProcess,
+  createToken,
+  healthOf,
+  REPO_ROOT,
+  revokeToken,
+  send,
+  USER_ID,
+  untilDegraded,
+} from "../revocation/app-fleet";
 import {
   DISTRIBUTION_HEADER,
   distributionRow,
@@ -22,9 +32,6 @@ import {
   startLoops,
   untilAnsweredAfter,
 } from "../revocation/request-loops";
-import { ask, type RedisNode } from "./topologies";
-
-export const USER_ID = 1;
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
@@ -35,30 +42,6 @@ export function report(file: string, lines: readonly string[]): void {
   mkdirSync(resolve(REPO_ROOT, "test-results"), { recursive: true });
   writeFileSync(resolve(REPO_ROOT, "test-results", file), `${text}\n`);
 }
-
-async function healthOf(app: AppProcess): Promise<{ degraded: boolean }> {
-  return JSON.parse((await send(app.agent, app.port, "GET", "/health")).body) as { degraded: boolean };
-}
-
-/** Polls until every instance's cache reports `degraded === wanted`; throws after `timeoutMs`. */
-export async function untilDegraded(
-  apps: readonly AppProcess[],
-  wanted: boolean,
-  timeoutMs: number,
-): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    const states = await Promise.all(apps.map(healthOf));
-    if (states.every((s) => s.degraded === wanted)) return performance.now() - started;
-    if (performance.now() - started > timeoutMs) {
-      throw new Error(`instances did not become degraded=${wanted}: ${JSON.stringify(states)}`);
-    }
-    await sleep(50);
-  }
-}
-
-const revoke = (app: AppProcess, id: number) =>
-  send(app.agent, app.port, "DELETE", `/api-tokens/${id}`, { [SESSION_HEADER]: String(USER_ID) });
 
 // ---- 1. revocation across three processes ------------------------------------------------------
 
@@ -82,7 +65,7 @@ export async function revocationTrials(topology: string, apps: readonly AppProce
     const loops = apps.map((app) => startLoops(app, token));
     await untilAnsweredAfter(loops, loopsStartedAt, 5, 3000);
     const deleteSentAt = performance.now();
-    const answer = await revoke(revoker, id);
+    const answer = await revokeToken(revoker, id);
     const t0 = performance.now();
     answerMs.push(t0 - deleteSentAt);
     await untilAnsweredAfter(loops, t0, 5, 3000);
@@ -371,13 +354,13 @@ export async function failoverUnderLoad(
   // from now on even sits in its socket buffer. The promoted replica still caches the revoked token.
   const { master, replica } = target;
   replica.pause();
-  let revokeAnswer: Awaited<ReturnType<typeof revoke>>;
+  let revokeAnswer: Awaited<ReturnType<typeof revokeToken>>;
   let t0: number;
   let killedAt: number;
   let masterOffset: number;
   try {
     await ask(master.port, "CLIENT", "KILL", "TYPE", "replica");
-    revokeAnswer = await revoke(apps[2]!, revoked.id);
+    revokeAnswer = await revokeToken(apps[2]!, revoked.id);
     t0 = performance.now();
     masterOffset = replicationOffset(
       String(await ask(master.port, "INFO", "replication")),
@@ -409,7 +392,7 @@ export async function failoverUnderLoad(
   const secondStart = performance.now();
   await untilAnsweredAfter(secondLoops, secondStart, 5, 3000);
   const secondSentAt = performance.now();
-  const secondAnswer = await revoke(apps[0]!, valid.id);
+  const secondAnswer = await revokeToken(apps[0]!, valid.id);
   const secondT0 = performance.now();
   await untilAnsweredAfter(secondLoops, secondT0, 5, 3000);
   const secondOutcomes = (await Promise.all(secondLoops.map((l) => l.stop()))).map((ex) =>
