@@ -1,8 +1,8 @@
 /**
  * Child processes for the revocation and scale-out tests: tokengate app instances
- * (`app-process.ts`), a private redis-server that a test may kill without touching the machine's
- * shared Redis, and `startFleet`, the one set-up every multi-process suite shares (a schema, a
- * Redis, one instance per framework) with its one tear-down.
+ * (`app-process.ts`), and `startFleet`, the one set-up every multi-process suite shares (a schema,
+ * a Redis, one instance per framework) with its one tear-down. The Redis a suite may kill or fail
+ * over (a private server, a Cluster, a Sentinel group) comes from `@tokengate/test-support`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { Agent, request } from "node:http";
@@ -10,13 +10,12 @@ import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { migrate, PostgresDirectory } from "@tokengate/postgres";
-import { postgresUrl, redisServerPath, redisUrl } from "@tokengate/test-support";
+import { postgresUrl, redisUrl } from "@tokengate/test-support";
 import Redis from "ioredis";
 import { Pool } from "pg";
 
 export const REPO_ROOT = resolve(__dirname, "../..");
 const APP = resolve(__dirname, "app-process.ts");
-const REDIS_SERVER = redisServerPath ?? "redis-server";
 
 export type Framework = "hono" | "express" | "koa";
 export const FRAMEWORKS: readonly Framework[] = ["hono", "express", "koa"];
@@ -177,81 +176,6 @@ export function startApp(framework: Framework, env: AppEnv): Promise<AppProcess>
   });
 }
 
-/** A redis-server of the test's own: no persistence, so a restart comes back empty. */
-export interface PrivateRedis {
-  readonly port: number;
-  readonly url: string;
-  /** SIGKILL: the connections drop at once, as in a crash. Resolves once it has exited. */
-  kill(): Promise<void>;
-  /** Starts it again on the same port. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-function spawnRedis(port: number): Promise<ChildProcess> {
-  const child = track(
-    spawn(
-      REDIS_SERVER,
-      [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--daemonize",
-        "no",
-      ],
-      { stdio: ["ignore", "pipe", "ignore"] },
-    ),
-  );
-  let out = "";
-  return new Promise((ready, fail) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      fail(new Error(`redis-server did not start on ${port}: ${out}`));
-    }, 10_000);
-    const early = (code: number | null) => {
-      clearTimeout(timer);
-      fail(new Error(`redis-server exited with ${code}: ${out}`));
-    };
-    child.once("exit", early);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (!out.includes("Ready to accept connections")) return;
-      clearTimeout(timer);
-      child.off("exit", early);
-      // Its later output (the shutdown log) is drained, not parsed.
-      child.stdout!.off("data", onData);
-      child.stdout!.resume();
-      ready(child);
-    };
-    child.stdout!.on("data", onData);
-  });
-}
-
-/** Starts a private redis-server on a free port. */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
-  let child = await spawnRedis(port);
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    async kill() {
-      child.kill("SIGKILL");
-      await exited(child);
-    },
-    async restart() {
-      child = await spawnRedis(port);
-    },
-    async stop() {
-      await terminate(child, 3000);
-    },
-  };
-}
-
 /** Creates a personal token for `userId` through `app`'s admin router: its id and plain text. */
 export async function createToken(
   app: AppProcess,
@@ -334,8 +258,9 @@ export interface FleetOptions<R extends FleetRedis> {
   /** The prefix of every Redis key the instances write. */
   readonly redisPrefix: string;
   /**
-   * Starts (or names) the Redis: `sharedRedis`, `startPrivateRedis`, or a Cluster or Sentinel group
-   * from `@tokengate/test-support`. The fleet stops it.
+   * Starts (or names) the Redis, given the prefix: `sharedRedis`, or one of the suite's own from
+   * `@tokengate/test-support` (`() => startPrivateRedis()`, `() => startCluster()`, …). The fleet
+   * stops it.
    */
   readonly redis: (prefix: string) => Promise<R>;
   /** Requests per minute per token, limited in Redis (fail-closed); leave out for no limit. */

@@ -12,16 +12,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { describeWithServices } from "@tokengate/test-support";
+import { describeWithServices, type PrivateRedis, startPrivateRedis } from "@tokengate/test-support";
 import {
   createToken,
   type Fleet,
-  type PrivateRedis,
   REPO_ROOT,
   revokeToken,
   send,
   startFleet,
-  startPrivateRedis,
   USER_ID,
   untilDegraded,
 } from "./app-fleet";
@@ -45,7 +43,7 @@ describeWithServices(
       fleet = await startFleet({
         schema: `tg_revocation_outage_${process.pid}`,
         redisPrefix: "tg:",
-        redis: startPrivateRedis,
+        redis: () => startPrivateRedis(),
         healthyWithinMs: 10_000,
       });
     }, 30_000);

@@ -21,7 +21,7 @@ describeWithServices(
       fleet = await startFleet({
         schema: `tg_scale_sentinel_${process.pid}`,
         redisPrefix: prefix,
-        redis: startSentinelGroup,
+        redis: () => startSentinelGroup(),
         // Far above the load: the limiter is there to be consulted (fail-closed), not to refuse.
         rateLimit: 10_000_000,
         healthyWithinMs: 15_000,

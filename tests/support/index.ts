@@ -8,7 +8,8 @@
  * - fleet: several gate instances in child processes or in-process, sharing Redis;
  * - cuttable-proxy: a TCP proxy a test can cut, to fail a dependency mid-request;
  * - openapi-validator: the OpenAPI 3.1 schema check, run in a child process;
- * - topologies: a Redis Cluster or Sentinel group of the caller's own, from the binaries on PATH
+ * - topologies: a redis-server, a Redis Cluster or a Sentinel group of the caller's own, from the
+ *   binaries on PATH
  *   (also importable alone as `@tokengate/test-support/topologies`, as the benchmark does).
  */
 export { CHROMIUM_PATH, describeWithChromium, launchChromium, SCREENSHOT_DIR } from "./browser";
@@ -30,11 +31,13 @@ export {
   CLUSTER_NODE_TIMEOUT_MS,
   type ClusterOptions,
   type ClusterTopology,
+  type PrivateRedis,
   type RedisNode,
   SENTINEL_DOWN_AFTER_MS,
   SENTINEL_FAILOVER_TIMEOUT_MS,
   SENTINEL_MASTER_NAME,
   type SentinelTopology,
   startCluster,
+  startPrivateRedis,
   startSentinelGroup,
 } from "./topologies";

@@ -1,7 +1,8 @@
 /**
- * Redis topologies started from the `redis-server` and `redis-cli` on PATH, for the scale-out
- * suites (tests/scale-out) and the benchmark's cluster rows (benchmarks/src/cluster.ts): a Redis
- * Cluster of 3 masters and 3 replicas, and a Sentinel group (1 master, 1 replica, 3 sentinels).
+ * Redis topologies started from the `redis-server` and `redis-cli` on PATH, for the suites that
+ * kill or fail over Redis (tests/revocation, tests/rate-limit, tests/scale-out) and the benchmark's
+ * cluster rows (benchmarks/src/cluster.ts): one plain server, a Redis Cluster of 3 masters and
+ * 3 replicas, and a Sentinel group (1 master, 1 replica, 3 sentinels).
  * Every server listens on a free loopback port chosen at run time, keeps its files in a temporary
  * directory, and has no persistence; the machine's shared Redis is never touched.
  *
@@ -225,6 +226,43 @@ function run(file: string, args: readonly string[], timeoutMs: number): Promise<
 async function stopAll(nodes: readonly RedisNode[], dir: string): Promise<void> {
   await Promise.all(nodes.map((node) => node.kill()));
   rmSync(dir, { recursive: true, force: true });
+}
+
+// ---- One server --------------------------------------------------------------------------------
+
+/** A plain redis-server of the caller's own: no persistence, so a restart comes back empty. */
+export interface PrivateRedis extends RedisNode {
+  /** `redis://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** Starts it again on the same port (after `kill`), as a fresh empty server. */
+  restart(): Promise<void>;
+  /** The end of a test: SIGKILL too (nothing to keep), resolved once it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a redis-server on `port` (a free one when left out) and resolves once it answers PING.
+ * For suites that kill Redis mid-test without touching the machine's shared server.
+ */
+export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
+  requireBinaries(["redis-server"]);
+  const chosen = port ?? (await freePortPair(new Set()));
+  const start = () => startNode(chosen, "redis-server", ["--port", String(chosen), ...DATA_NODE_ARGS]);
+  let node = await start();
+  return {
+    port: chosen,
+    role: node.role,
+    url: `redis://${HOST}:${chosen}`,
+    alive: () => node.alive(),
+    kill: () => node.kill(),
+    pause: () => node.pause(),
+    resume: () => node.resume(),
+    log: () => node.log(),
+    async restart() {
+      node = await start();
+    },
+    stop: () => node.kill(),
+  };
 }
 
 // ---- Cluster ----------------------------------------------------------------------------------
