@@ -1,53 +1,26 @@
 /**
  * Issue 16 on Redis Cluster (3 masters, 3 replicas, started by this file from the binaries on PATH):
  * the 3-process revocation test, exact rate limits across 3 instances, and the master that owns the
- * hot token's slot SIGKILLed under load. The scenarios are in `scenarios.ts`, shared with Sentinel.
+ * hot token's slot SIGKILLed under load. The suite and its scenarios are in `scenarios.ts`, shared
+ * with Sentinel; this file says how to start the cluster and which master to kill.
  */
 
-import { type ClusterTopology, describeWithServices, startCluster } from "@tokengate/test-support";
-import { type Fleet, startFleet } from "../revocation/app-fleet";
-import { failoverUnderLoad, limitsAcrossThree, revocationTrials } from "./scenarios";
+import { startCluster } from "@tokengate/test-support";
+import { describeScaleOut, failoverUnderLoad } from "./scenarios";
 
 const TOPOLOGY = "Redis Cluster";
+const prefix = `tgc${process.pid}:`;
 
-describeWithServices(
-  ["postgres", "redis-topologies"],
-  `scale-out on ${TOPOLOGY} (3 masters, 3 replicas)`,
-  () => {
-    const prefix = `tgc${process.pid}:`;
-    let fleet: Fleet<ClusterTopology> | undefined;
-
-    beforeAll(async () => {
-      fleet = await startFleet({
-        schema: `tg_scale_cluster_${process.pid}`,
-        redisPrefix: prefix,
-        redis: () => startCluster(),
-        // Far above the load: the limiter is there to be consulted (fail-closed), not to refuse.
-        rateLimit: 10_000_000,
-        healthyWithinMs: 15_000,
-      });
-    }, 60_000);
-
-    afterAll(async () => {
-      const codes = await fleet?.stop();
-      expect(codes).toEqual(fleet?.apps.map(() => 0));
-    }, 30_000);
-
-    it("3 processes: no request sent after the DELETE's answer is accepted (12 trials)", async () => {
-      await revocationTrials(TOPOLOGY, fleet!.apps, 12);
-    }, 60_000);
-
-    it("3 processes: 500 requests over a limit of 173 admit exactly 173", async () => {
-      await limitsAcrossThree(
-        TOPOLOGY,
-        fleet!.redis.url,
-        { prefix: `${prefix}limits:`, token: "api_clusterlimits001", limit: 173 },
-        500,
-      );
-    }, 60_000);
-
-    it("SIGKILL of the master owning the hot token's slot under load: 0 revoked accepted, 0 fail-open, 0 non-503 5xx", async () => {
-      const { apps, redis: cluster } = fleet!;
+describeScaleOut({
+  topology: TOPOLOGY,
+  shape: "3 masters, 3 replicas",
+  schema: `tg_scale_cluster_${process.pid}`,
+  prefix,
+  start: () => startCluster(),
+  limitsToken: "api_clusterlimits001",
+  failover: [
+    "SIGKILL of the master owning the hot token's slot under load: 0 revoked accepted, 0 fail-open, 0 non-503 5xx",
+    async ({ apps, redis: cluster }) => {
       const counts = await failoverUnderLoad(TOPOLOGY, apps, 10, async (tokens) => {
         // Where each token's keys live: its rate-limit state (found by its usage hash, which shares
         // the slot of its windows and, unlike them, outlives a limit never approached), and its
@@ -85,6 +58,6 @@ describeWithServices(
       });
       // Generous: node timeout 1.5 s, election within ~1 s, then the clients refresh their slot map.
       expect(counts.windowMs).toBeLessThan(15_000);
-    }, 90_000);
-  },
-);
+    },
+  ],
+});

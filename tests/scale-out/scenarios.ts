@@ -1,8 +1,8 @@
 /**
  * The three scale-out checks of issue 16, written once and run on each topology (`cluster.test.ts`,
  * `sentinel.test.ts`): the 3-process revocation test, exact rate limits across 3 instances, and a
- * master SIGKILLed under load. A topology file starts its servers and app processes once and runs
- * these in order (the failover last: it leaves a master dead).
+ * master SIGKILLed under load. A topology file calls `describeScaleOut`, which starts its servers
+ * and app processes once and runs these in order (the failover last: it leaves a master dead).
  *
  * All times are this test process's `performance.now()`, as in `tests/revocation/request-loops.ts`.
  */
@@ -13,14 +13,17 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { sha512Digester } from "@tokengate/core";
-import { ask, type RedisNode } from "@tokengate/test-support";
+import { ask, describeWithServices, type RedisNode } from "@tokengate/test-support";
 import {
   type AppProcess,
   createToken,
+  type Fleet,
+  type FleetRedis,
   healthOf,
   REPO_ROOT,
   revokeToken,
   send,
+  startFleet,
   USER_ID,
   untilDegraded,
 } from "../revocation/app-fleet";
@@ -34,6 +37,66 @@ import {
 } from "../revocation/request-loops";
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** What a topology file says about itself; `describeScaleOut` does the rest. */
+export interface ScaleOutSuite<R extends FleetRedis> {
+  /** "Redis Cluster", "Redis Sentinel": in the suite's name and the reports' file names. */
+  readonly topology: string;
+  /** What it is made of, for the suite's name: "3 masters, 3 replicas". */
+  readonly shape: string;
+  /** The fleet's PostgreSQL schema and Redis key prefix, the process id in both. */
+  readonly schema: string;
+  readonly prefix: string;
+  /** Starts the topology; the fleet stops it. */
+  start(): Promise<R>;
+  /** The one token of the exact-limits check, a different one per topology. */
+  readonly limitsToken: string;
+  /** The failover check, last: its title and its body (it leaves a master dead). */
+  readonly failover: readonly [title: string, run: (fleet: Fleet<R>) => Promise<void>];
+}
+
+/**
+ * The scale-out suite on one topology: one fleet (three app processes, rate limits on, caches
+ * healthy before the first check), then the revocation trials, the exact limits and the failover.
+ */
+export function describeScaleOut<R extends FleetRedis>(suite: ScaleOutSuite<R>): void {
+  const { topology, prefix } = suite;
+  describeWithServices(["postgres", "redis-topologies"], `scale-out on ${topology} (${suite.shape})`, () => {
+    let fleet: Fleet<R> | undefined;
+
+    beforeAll(async () => {
+      fleet = await startFleet({
+        schema: suite.schema,
+        redisPrefix: prefix,
+        redis: () => suite.start(),
+        // Far above the load: the limiter is there to be consulted (fail-closed), not to refuse.
+        rateLimit: 10_000_000,
+        healthyWithinMs: 15_000,
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      const codes = await fleet?.stop();
+      expect(codes).toEqual(fleet?.apps.map(() => 0));
+    }, 30_000);
+
+    it("3 processes: no request sent after the DELETE's answer is accepted (12 trials)", async () => {
+      await revocationTrials(topology, fleet!.apps, 12);
+    }, 60_000);
+
+    it("3 processes: 500 requests over a limit of 173 admit exactly 173", async () => {
+      await limitsAcrossThree(
+        topology,
+        fleet!.redis.url,
+        { prefix: `${prefix}limits:`, token: suite.limitsToken, limit: 173 },
+        500,
+      );
+    }, 60_000);
+
+    const [title, run] = suite.failover;
+    it(title, () => run(fleet!), 90_000);
+  });
+}
 
 /** Writes a report to test-results/ and prints it. */
 export function report(file: string, lines: readonly string[]): void {

@@ -1,53 +1,25 @@
 /**
  * Issue 16 on Redis Sentinel (1 master, 1 replica, 3 sentinels, started by this file from the
  * binaries on PATH): the 3-process revocation test, exact rate limits across 3 instances, and the
- * Sentinel master SIGKILLed under load. The scenarios are in `scenarios.ts`, shared with Cluster.
+ * Sentinel master SIGKILLed under load. The suite and its scenarios are in `scenarios.ts`, shared
+ * with Cluster; this file says how to start the group and which master to kill.
  */
 
-import { describeWithServices, type SentinelTopology, startSentinelGroup } from "@tokengate/test-support";
-import { type Fleet, startFleet } from "../revocation/app-fleet";
-import { failoverUnderLoad, limitsAcrossThree, revocationTrials } from "./scenarios";
+import { startSentinelGroup } from "@tokengate/test-support";
+import { describeScaleOut, failoverUnderLoad } from "./scenarios";
 
 const TOPOLOGY = "Redis Sentinel";
 
-describeWithServices(
-  ["postgres", "redis-topologies"],
-  `scale-out on ${TOPOLOGY} (1 master, 1 replica, 3 sentinels)`,
-  () => {
-    const prefix = `tgs${process.pid}:`;
-    let fleet: Fleet<SentinelTopology> | undefined;
-
-    beforeAll(async () => {
-      fleet = await startFleet({
-        schema: `tg_scale_sentinel_${process.pid}`,
-        redisPrefix: prefix,
-        redis: () => startSentinelGroup(),
-        // Far above the load: the limiter is there to be consulted (fail-closed), not to refuse.
-        rateLimit: 10_000_000,
-        healthyWithinMs: 15_000,
-      });
-    }, 60_000);
-
-    afterAll(async () => {
-      const codes = await fleet?.stop();
-      expect(codes).toEqual(fleet?.apps.map(() => 0));
-    }, 30_000);
-
-    it("3 processes: no request sent after the DELETE's answer is accepted (12 trials)", async () => {
-      await revocationTrials(TOPOLOGY, fleet!.apps, 12);
-    }, 60_000);
-
-    it("3 processes: 500 requests over a limit of 173 admit exactly 173", async () => {
-      await limitsAcrossThree(
-        TOPOLOGY,
-        fleet!.redis.url,
-        { prefix: `${prefix}limits:`, token: "api_sentinellimit001", limit: 173 },
-        500,
-      );
-    }, 60_000);
-
-    it("SIGKILL of the Sentinel master under load: 0 revoked accepted, 0 fail-open, 0 non-503 5xx", async () => {
-      const { apps, redis: group } = fleet!;
+describeScaleOut({
+  topology: TOPOLOGY,
+  shape: "1 master, 1 replica, 3 sentinels",
+  schema: `tg_scale_sentinel_${process.pid}`,
+  prefix: `tgs${process.pid}:`,
+  start: () => startSentinelGroup(),
+  limitsToken: "api_sentinellimit001",
+  failover: [
+    "SIGKILL of the Sentinel master under load: 0 revoked accepted, 0 fail-open, 0 non-503 5xx",
+    async ({ apps, redis: group }) => {
       const masterPort = await group.currentMasterPort();
       const [master, replica] =
         group.master.port === masterPort ? [group.master, group.replica] : [group.replica, group.master];
@@ -61,6 +33,6 @@ describeWithServices(
       }));
       // Generous: down-after 1 s, then the election and promotion, then the clients ask again.
       expect(counts.windowMs).toBeLessThan(15_000);
-    }, 90_000);
-  },
-);
+    },
+  ],
+});
