@@ -16,26 +16,14 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { performance } from "node:perf_hooks";
 import { describeWithServices } from "@tokengate/test-support";
-import {
-  createToken,
-  type Fleet,
-  type FleetRedis,
-  REPO_ROOT,
-  revokeToken,
-  send,
-  sharedRedis,
-  startFleet,
-  USER_ID,
-} from "./app-fleet";
+import { type Fleet, type FleetRedis, REPO_ROOT, sharedRedis, startFleet } from "./app-fleet";
 import {
   DISTRIBUTION_HEADER,
   distributionRow,
   type InstanceOutcome,
   outcomeOf,
-  startLoops,
-  untilAnsweredAfter,
+  revokeUnderLoad,
 } from "./request-loops";
 
 const BOUND_MS = 0;
@@ -68,27 +56,14 @@ describeWithServices(["redis", "postgres"], "revocation across three app process
     const answerMs: number[] = [];
 
     for (let trial = 0; trial < TRIALS; trial++) {
-      const revoker = apps[trial % apps.length]!;
-      const creator = apps[(trial + 1) % apps.length]!;
-      const { id, token } = await createToken(creator, USER_ID, `trial ${trial}`);
-      const bearer = { authorization: `Bearer ${token}` };
-      // Warm every tier on every instance: the first request fills Redis and the LRU, the second
-      // is served from the LRU, which is where a stale entry would outlive the revocation.
-      for (const app of apps) {
-        for (let i = 0; i < 2; i++)
-          expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(200);
-      }
-
-      const loopsStartedAt = performance.now();
-      const loops = apps.map((app) => startLoops(app, token));
-      await untilAnsweredAfter(loops, loopsStartedAt, BEFORE_COUNT, 3000);
-      const deleteSentAt = performance.now();
-      const revoked = await revokeToken(revoker, id);
-      const t0 = performance.now();
-      expect(revoked.status).toBe(204);
+      // Warm in every tier of every instance, then revoked while loops run at all three.
+      const { revoker, answer, deleteSentAt, t0, exchanges } = await revokeUnderLoad(apps, trial, {
+        before: BEFORE_COUNT,
+        after: AFTER_COUNT,
+        boundMs: BOUND_MS,
+      });
+      expect(answer.status).toBe(204);
       answerMs.push(t0 - deleteSentAt);
-      await untilAnsweredAfter(loops, t0 + BOUND_MS, AFTER_COUNT, 3000);
-      const exchanges = await Promise.all(loops.map((loop) => loop.stop()));
 
       apps.forEach((app, i) => {
         const outcome = outcomeOf(exchanges[i]!, deleteSentAt, t0, BOUND_MS);

@@ -4,7 +4,7 @@
  * process's `performance.now()`, so request times and the revocation's answer share one clock.
  */
 import { performance } from "node:perf_hooks";
-import { type AppProcess, send } from "./app-fleet";
+import { type AppProcess, createToken, type HttpResult, revokeToken, send, USER_ID } from "./app-fleet";
 
 /** One request as a loop saw it. `status` 0: the connection failed. */
 export interface Exchange {
@@ -130,5 +130,59 @@ export async function untilAnsweredAfter(
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline && loops.some((l) => l.answeredSentAfter(t) < count)) {
     await new Promise((done) => setTimeout(done, 2));
+  }
+}
+
+/** One revocation under load, as `revokeUnderLoad` saw it: the times are `performance.now()`. */
+export interface RevocationUnderLoad {
+  readonly revoker: AppProcess;
+  /** The DELETE's answer, for the caller to judge. */
+  readonly answer: HttpResult;
+  readonly deleteSentAt: number;
+  /** When the answer arrived. */
+  readonly t0: number;
+  /** Each instance's exchanges, in the order of `apps`. */
+  readonly exchanges: Exchange[][];
+}
+
+/**
+ * Trial `trial` of the propagation test, on any fleet: a token created through the next instance,
+ * warm in every tier of every instance (the first request fills Redis and the LRU, the second is
+ * served from the LRU, which is where a stale entry would outlive the revocation); loops at every
+ * instance until each answered `before` requests; the DELETE through `apps[trial % n]`; the loops
+ * go on until each instance answered `after` requests sent later than the answer plus `boundMs`.
+ */
+export async function revokeUnderLoad(
+  apps: readonly AppProcess[],
+  trial: number,
+  { before = 5, after = 5, boundMs = 0 } = {},
+): Promise<RevocationUnderLoad> {
+  const revoker = apps[trial % apps.length]!;
+  const creator = apps[(trial + 1) % apps.length]!;
+  const { id, token } = await createToken(creator, USER_ID, `trial ${trial}`);
+  const bearer = { authorization: `Bearer ${token}` };
+  for (const app of apps) {
+    for (let i = 0; i < 2; i++)
+      expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(200);
+  }
+
+  const loopsStartedAt = performance.now();
+  const loops = apps.map((app) => startLoops(app, token));
+  try {
+    await untilAnsweredAfter(loops, loopsStartedAt, before, 3000);
+    const deleteSentAt = performance.now();
+    const answer = await revokeToken(revoker, id);
+    const t0 = performance.now();
+    await untilAnsweredAfter(loops, t0 + boundMs, after, 3000);
+    return {
+      revoker,
+      answer,
+      deleteSentAt,
+      t0,
+      exchanges: await Promise.all(loops.map((loop) => loop.stop())),
+    };
+  } finally {
+    // Stopped already on success; on a failure, no loop outlives the trial.
+    await Promise.all(loops.map((loop) => loop.stop()));
   }
 }

@@ -32,6 +32,7 @@ import {
   distributionRow,
   type InstanceOutcome,
   outcomeOf,
+  revokeUnderLoad,
   startLoops,
   untilAnsweredAfter,
 } from "../revocation/request-loops";
@@ -117,22 +118,8 @@ export async function revocationTrials(topology: string, apps: readonly AppProce
   const outcomes: Array<InstanceOutcome & { trial: number; instance: string }> = [];
   const answerMs: number[] = [];
   for (let trial = 0; trial < trials; trial++) {
-    const revoker = apps[trial % apps.length]!;
-    const { id, token } = await createToken(apps[(trial + 1) % apps.length]!, USER_ID, `trial ${trial}`);
-    const bearer = { authorization: `Bearer ${token}` };
-    for (const app of apps) {
-      for (let i = 0; i < 2; i++)
-        expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(200);
-    }
-    const loopsStartedAt = performance.now();
-    const loops = apps.map((app) => startLoops(app, token));
-    await untilAnsweredAfter(loops, loopsStartedAt, 5, 3000);
-    const deleteSentAt = performance.now();
-    const answer = await revokeToken(revoker, id);
-    const t0 = performance.now();
+    const { answer, deleteSentAt, t0, exchanges } = await revokeUnderLoad(apps, trial);
     answerMs.push(t0 - deleteSentAt);
-    await untilAnsweredAfter(loops, t0, 5, 3000);
-    const exchanges = await Promise.all(loops.map((loop) => loop.stop()));
     expect(`${answer.status} ${answer.body}`).toBe("204 ");
     apps.forEach((app, i) => {
       outcomes.push({ ...outcomeOf(exchanges[i]!, deleteSentAt, t0, 0), trial, instance: app.framework });
