@@ -133,9 +133,8 @@ export async function untilAnsweredAfter(
   }
 }
 
-/** One revocation under load, as `revokeUnderLoad` saw it: the times are `performance.now()`. */
+/** One revocation under load, as `revokeWhileLoaded` saw it: the times are `performance.now()`. */
 export interface RevocationUnderLoad {
-  readonly revoker: AppProcess;
   /** The DELETE's answer, for the caller to judge. */
   readonly answer: HttpResult;
   readonly deleteSentAt: number;
@@ -145,44 +144,57 @@ export interface RevocationUnderLoad {
   readonly exchanges: Exchange[][];
 }
 
+export interface LoadedRevocationOptions {
+  /** Requests each instance answers before the DELETE is sent: it is seen accepting. Default 5. */
+  readonly before?: number;
+  /** Requests each instance answers that were sent later than the answer plus `boundMs`. Default 5. */
+  readonly after?: number;
+  readonly boundMs?: number;
+}
+
+/**
+ * Revokes `made` through `revoker` while loops (`startLoops`) run at every instance with its token:
+ * they run until each instance answered `before` requests, then the DELETE, then until each
+ * answered `after` requests sent later than the answer plus `boundMs`.
+ */
+export async function revokeWhileLoaded(
+  apps: readonly AppProcess[],
+  revoker: AppProcess,
+  made: { readonly id: number; readonly token: string },
+  { before = 5, after = 5, boundMs = 0 }: LoadedRevocationOptions = {},
+): Promise<RevocationUnderLoad> {
+  const loopsStartedAt = performance.now();
+  const loops = apps.map((app) => startLoops(app, made.token));
+  try {
+    await untilAnsweredAfter(loops, loopsStartedAt, before, 3000);
+    const deleteSentAt = performance.now();
+    const answer = await revokeToken(revoker, made.id);
+    const t0 = performance.now();
+    await untilAnsweredAfter(loops, t0 + boundMs, after, 3000);
+    return { answer, deleteSentAt, t0, exchanges: await Promise.all(loops.map((loop) => loop.stop())) };
+  } finally {
+    // Stopped already on success; on a failure, no loop outlives the revocation.
+    await Promise.all(loops.map((loop) => loop.stop()));
+  }
+}
+
 /**
  * Trial `trial` of the propagation test, on any fleet: a token created through the next instance,
  * warm in every tier of every instance (the first request fills Redis and the LRU, the second is
- * served from the LRU, which is where a stale entry would outlive the revocation); loops at every
- * instance until each answered `before` requests; the DELETE through `apps[trial % n]`; the loops
- * go on until each instance answered `after` requests sent later than the answer plus `boundMs`.
+ * served from the LRU, which is where a stale entry would outlive the revocation), then revoked
+ * through `apps[trial % n]` under load (`revokeWhileLoaded`).
  */
 export async function revokeUnderLoad(
   apps: readonly AppProcess[],
   trial: number,
-  { before = 5, after = 5, boundMs = 0 } = {},
-): Promise<RevocationUnderLoad> {
+  options: LoadedRevocationOptions = {},
+): Promise<RevocationUnderLoad & { readonly revoker: AppProcess }> {
   const revoker = apps[trial % apps.length]!;
-  const creator = apps[(trial + 1) % apps.length]!;
-  const { id, token } = await createToken(creator, USER_ID, `trial ${trial}`);
-  const bearer = { authorization: `Bearer ${token}` };
+  const made = await createToken(apps[(trial + 1) % apps.length]!, USER_ID, `trial ${trial}`);
+  const bearer = { authorization: `Bearer ${made.token}` };
   for (const app of apps) {
     for (let i = 0; i < 2; i++)
       expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(200);
   }
-
-  const loopsStartedAt = performance.now();
-  const loops = apps.map((app) => startLoops(app, token));
-  try {
-    await untilAnsweredAfter(loops, loopsStartedAt, before, 3000);
-    const deleteSentAt = performance.now();
-    const answer = await revokeToken(revoker, id);
-    const t0 = performance.now();
-    await untilAnsweredAfter(loops, t0 + boundMs, after, 3000);
-    return {
-      revoker,
-      answer,
-      deleteSentAt,
-      t0,
-      exchanges: await Promise.all(loops.map((loop) => loop.stop())),
-    };
-  } finally {
-    // Stopped already on success; on a failure, no loop outlives the trial.
-    await Promise.all(loops.map((loop) => loop.stop()));
-  }
+  return { revoker, ...(await revokeWhileLoaded(apps, revoker, made, options)) };
 }

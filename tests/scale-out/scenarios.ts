@@ -33,8 +33,7 @@ import {
   type InstanceOutcome,
   outcomeOf,
   revokeUnderLoad,
-  startLoops,
-  untilAnsweredAfter,
+  revokeWhileLoaded,
 } from "../revocation/request-loops";
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -438,16 +437,13 @@ export async function failoverUnderLoad(
   const [validSeen, revokedSeen, unknownSeen] = [seen.slice(0, 3), seen.slice(3, 6), seen.slice(6, 9)];
 
   // Invalidation on the promoted topology: the valid token revoked now is refused at once everywhere.
-  const secondLoops = apps.map((app) => startLoops(app, valid.token));
-  const secondStart = performance.now();
-  await untilAnsweredAfter(secondLoops, secondStart, 5, 3000);
-  const secondSentAt = performance.now();
-  const secondAnswer = await revokeToken(apps[0]!, valid.id);
-  const secondT0 = performance.now();
-  await untilAnsweredAfter(secondLoops, secondT0, 5, 3000);
-  const secondOutcomes = (await Promise.all(secondLoops.map((l) => l.stop()))).map((ex) =>
-    outcomeOf(ex, secondSentAt, secondT0, 0),
-  );
+  const {
+    answer: secondAnswer,
+    deleteSentAt: secondSentAt,
+    t0: secondT0,
+    exchanges: secondExchanges,
+  } = await revokeWhileLoaded(apps, apps[0]!, valid);
+  const secondOutcomes = secondExchanges.map((ex) => outcomeOf(ex, secondSentAt, secondT0, 0));
 
   const flat = seen.flat();
   const windows = validSeen.map((s) => {
