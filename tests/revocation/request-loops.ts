@@ -11,18 +11,25 @@ export interface Exchange {
   readonly sentAt: number;
   readonly receivedAt: number;
   readonly status: number;
+  /** Whether the answer carried the rate limiter's verdict (a `RateLimit` header). */
+  readonly limited: boolean;
 }
 
 /** Loops hammering one instance with one token. */
 export interface RequestLoops {
+  /** Every exchange answered so far, in the order answered (live: it grows while the loops run). */
+  readonly seen: readonly Exchange[];
   /** How many requests sent after `t` have been answered so far. */
   answeredSentAfter(t: number): number;
   /** Stops after the requests in flight finish; resolves with every exchange, in send order. */
   stop(): Promise<Exchange[]>;
 }
 
-/** Starts `concurrency` sequential request loops at `GET /me` on `app` with `token`. */
-export function startLoops(app: AppProcess, token: string, concurrency = 2): RequestLoops {
+/**
+ * Starts `concurrency` sequential request loops at `GET /me` on `app` with `token`, each pausing
+ * `pauseMs` between requests (0: as fast as the instance answers).
+ */
+export function startLoops(app: AppProcess, token: string, concurrency = 2, pauseMs = 0): RequestLoops {
   const exchanges: Exchange[] = [];
   let running = true;
   const headers = { authorization: `Bearer ${token}` };
@@ -30,16 +37,21 @@ export function startLoops(app: AppProcess, token: string, concurrency = 2): Req
     while (running) {
       const sentAt = performance.now();
       let status = 0;
+      let limited = false;
       try {
-        status = (await send(app.agent, app.port, "GET", "/me", headers)).status;
+        const res = await send(app.agent, app.port, "GET", "/me", headers);
+        status = res.status;
+        limited = typeof res.headers.ratelimit === "string";
       } catch {
         // Recorded as status 0; a refused connection is neither an acceptance nor a refusal.
       }
-      exchanges.push({ sentAt, receivedAt: performance.now(), status });
+      exchanges.push({ sentAt, receivedAt: performance.now(), status, limited });
+      if (pauseMs > 0) await new Promise((done) => setTimeout(done, pauseMs));
     }
   };
   const loops = Array.from({ length: concurrency }, loop);
   return {
+    seen: exchanges,
     answeredSentAfter: (t) => exchanges.filter((e) => e.sentAt > t).length,
     async stop() {
       running = false;

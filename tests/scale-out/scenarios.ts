@@ -30,10 +30,13 @@ import {
 import {
   DISTRIBUTION_HEADER,
   distributionRow,
+  type Exchange,
   type InstanceOutcome,
   outcomeOf,
+  type RequestLoops,
   revokeUnderLoad,
   revokeWhileLoaded,
+  startLoops,
 } from "../revocation/request-loops";
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -266,48 +269,6 @@ export async function exactLimits(
 
 // ---- 3. failover under load --------------------------------------------------------------------
 
-interface Seen {
-  readonly sentAt: number;
-  readonly receivedAt: number;
-  /** 0: the connection failed. */
-  readonly status: number;
-  /** Whether a 200 carried the limiter's verdict (a `RateLimit` header). */
-  readonly limited: boolean;
-}
-
-/** `concurrency` sequential loops of `GET /me` at one instance with one token, until stopped. */
-function load(app: AppProcess, token: string, concurrency: number) {
-  const seen: Seen[] = [];
-  let running = true;
-  const headers = { authorization: `Bearer ${token}` };
-  const loop = async () => {
-    while (running) {
-      const sentAt = performance.now();
-      let status = 0;
-      let limited = false;
-      try {
-        const res = await send(app.agent, app.port, "GET", "/me", headers);
-        status = res.status;
-        limited = typeof res.headers.ratelimit === "string";
-      } catch {
-        // Recorded as status 0 and counted: the instance must stay up through the failover.
-      }
-      seen.push({ sentAt, receivedAt: performance.now(), status, limited });
-      // A steady load, not a flood: the 2-core machine also runs the servers and the failover.
-      await sleep(5);
-    }
-  };
-  const loops = Array.from({ length: concurrency }, loop);
-  return {
-    seen,
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      return [...seen].sort((a, b) => a.sentAt - b.sentAt);
-    },
-  };
-}
-
 /** A token made for the failover test, with its digest (the cache keys name it). */
 export interface HotToken {
   readonly id: number;
@@ -344,12 +305,7 @@ function replicationOffset(info: string, field: string): number {
 }
 
 /** Until every instance answered the valid token with 200 `streak` times in a row after `t`. */
-async function untilServing(
-  loads: ReadonlyArray<{ seen: Seen[] }>,
-  t: number,
-  streak: number,
-  timeoutMs: number,
-) {
+async function untilServing(loads: readonly RequestLoops[], t: number, streak: number, timeoutMs: number) {
   const deadline = performance.now() + timeoutMs;
   const serving = () =>
     loads.every(({ seen }) => {
@@ -392,9 +348,12 @@ export async function failoverUnderLoad(
   const target = await plan(tokens);
   const { valid, revoked } = target;
   const unknown = "api_failoverunknown0";
-  const validLoads = apps.map((app) => load(app, valid.token, 2));
-  const revokedLoads = apps.map((app) => load(app, revoked.token, 1));
-  const unknownLoads = apps.map((app) => load(app, unknown, 1));
+  // A steady load, not a flood (5 ms between requests): the 2-core machine also runs the servers
+  // and the failover. A failed connection is recorded as status 0 and counted: the instance must
+  // stay up through the failover.
+  const validLoads = apps.map((app) => startLoops(app, valid.token, 2, 5));
+  const revokedLoads = apps.map((app) => startLoops(app, revoked.token, 1, 5));
+  const unknownLoads = apps.map((app) => startLoops(app, unknown, 1, 5));
   const all = [...validLoads, ...revokedLoads, ...unknownLoads];
   await sleep(300);
   // The revocation reaches the master and every instance, but not the replica about to take over,
@@ -460,7 +419,7 @@ export async function failoverUnderLoad(
     unavailable: validSeen.flat().filter((e) => e.status === 503).length,
     windowMs: Math.max(...windows),
   };
-  const statusesOf = (list: readonly Seen[]) => {
+  const statusesOf = (list: readonly Exchange[]) => {
     const out: Record<number, number> = {};
     for (const e of list) out[e.status] = (out[e.status] ?? 0) + 1;
     return JSON.stringify(out);
