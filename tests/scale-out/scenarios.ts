@@ -6,14 +6,12 @@
  *
  * All times are this test process's `performance.now()`, as in `tests/revocation/request-loops.ts`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
 import { sha512Digester } from "@tokengate/core";
 import { ask, describeWithServices, type RedisNode } from "@tokengate/test-support";
+import { startLimitedApp, stopLimitedApps } from "../rate-limit/limited-apps";
 import {
   type AppProcess,
   createToken,
@@ -157,53 +155,6 @@ export async function revocationTrials(topology: string, apps: readonly AppProce
 }
 
 // ---- 2. exact rate limits across three processes -----------------------------------------------
-
-const LIMITED_APP = join(REPO_ROOT, "tests/rate-limit/limited-app.ts");
-
-/** Starts `tests/rate-limit/limited-app.ts` (frozen clock, one shared token) on `redisUrl`. */
-export async function startLimitedApp(
-  redisUrl: string,
-  env: { prefix: string; token: string; limit: number },
-): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(join(REPO_ROOT, "node_modules/.bin/tsx"), [LIMITED_APP], {
-    cwd: join(REPO_ROOT, "tests"),
-    env: {
-      ...process.env,
-      REDIS_URL: redisUrl,
-      PREFIX: env.prefix,
-      TOKEN: env.token,
-      LIMIT: String(env.limit),
-      NOW: "2025-06-15T08:00:00.000Z",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  try {
-    const [line] = (await Promise.race([
-      once(lines, "line"),
-      once(child, "exit").then(() => {
-        throw new Error(`limited-app on ${redisUrl} exited before listening`);
-      }),
-    ])) as [string];
-    return { child, port: (JSON.parse(line) as { port: number }).port };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export async function stopLimitedApps(apps: ReadonlyArray<{ child: ChildProcess }>): Promise<void> {
-  await Promise.all(
-    apps.map(async ({ child }) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, "exit");
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-      await exited;
-      clearTimeout(timer);
-    }),
-  );
-}
 
 /** Starts 3 `limited-app` processes on `redisUrl`, runs `exactLimits` through them, stops them. */
 export async function limitsAcrossThree(
