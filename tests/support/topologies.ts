@@ -1,14 +1,19 @@
 /**
- * Redis topologies of the scale-out suites' own, from the `redis-server` and `redis-cli` on PATH:
- * a Redis Cluster of 3 masters and 3 replicas, and a Sentinel group (1 master, 1 replica,
- * 3 sentinels). Every server listens on a free loopback port chosen at run time, keeps its files
- * in a temporary directory, and has no persistence; the machine's shared Redis is never touched.
+ * Redis topologies started from the `redis-server` and `redis-cli` on PATH, for the suites that
+ * kill or fail over Redis (tests/revocation, tests/rate-limit, tests/scale-out) and the benchmark's
+ * cluster rows (benchmarks/src/cluster.ts): one plain server, a Redis Cluster of 3 masters and
+ * 3 replicas, and a Sentinel group (1 master, 1 replica, 3 sentinels).
+ * Every server listens on a free loopback port chosen at run time, keeps its files in a temporary
+ * directory, and has no persistence; the machine's shared Redis is never touched.
+ *
+ * The benchmark imports this file alone (`@tokengate/test-support/topologies`), so it pulls in
+ * nothing but ioredis and `./services`: no pg, no playwright.
  *
  * Failover is tuned to be fast but not hair-trigger, so a busy 2-core machine does not fail over
  * by itself:
- * - Cluster: `cluster-node-timeout 1500` (a master unreachable that long is marked failing, and its
- *   replica is elected after a random 0.5-1 s delay), `cluster-replica-validity-factor 0` (a replica
- *   may always take over).
+ * - Cluster: `cluster-node-timeout 1500` by default (a master unreachable that long is marked
+ *   failing, and its replica is elected after a random 0.5-1 s delay; the benchmark, which never
+ *   fails over, asks for 5000), `cluster-replica-validity-factor 0` (a replica may always take over).
  * - Sentinel: `down-after-milliseconds 1000`, `failover-timeout 3000`, quorum 2 of 3.
  *
  * `stop()` kills every process this module started (and a process exit hook SIGKILLs any left, so a
@@ -19,8 +24,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { redisCliPath, redisServerPath } from "@tokengate/test-support";
 import { Redis } from "ioredis";
+import { redisCliPath, redisServerPath } from "./services";
 
 const REDIS_SERVER = redisServerPath ?? "redis-server";
 const REDIS_CLI = redisCliPath ?? "redis-cli";
@@ -87,6 +92,16 @@ async function freePortPair(taken: Set<number>): Promise<number> {
     }
   }
   throw new Error("no free loopback port pair found");
+}
+
+/**
+ * Throws, naming what is missing, when a binary is not on PATH: the suites gate on
+ * "redis-topologies" before they get here; the benchmark reports the message as "unavailable".
+ */
+function requireBinaries(names: ReadonlyArray<"redis-server" | "redis-cli">): void {
+  const found = { "redis-server": redisServerPath, "redis-cli": redisCliPath };
+  const absent = names.filter((name) => found[name] === undefined);
+  if (absent.length > 0) throw new Error(`no ${absent.join(" or ")} on PATH`);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -213,6 +228,43 @@ async function stopAll(nodes: readonly RedisNode[], dir: string): Promise<void> 
   rmSync(dir, { recursive: true, force: true });
 }
 
+// ---- One server --------------------------------------------------------------------------------
+
+/** A plain redis-server of the caller's own: no persistence, so a restart comes back empty. */
+export interface PrivateRedis extends RedisNode {
+  /** `redis://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** Starts it again on the same port (after `kill`), as a fresh empty server. */
+  restart(): Promise<void>;
+  /** The end of a test: SIGKILL too (nothing to keep), resolved once it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a redis-server on `port` (a free one when left out) and resolves once it answers PING.
+ * For suites that kill Redis mid-test without touching the machine's shared server.
+ */
+export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
+  requireBinaries(["redis-server"]);
+  const chosen = port ?? (await freePortPair(new Set()));
+  const start = () => startNode(chosen, "redis-server", ["--port", String(chosen), ...DATA_NODE_ARGS]);
+  let node = await start();
+  return {
+    port: chosen,
+    role: node.role,
+    url: `redis://${HOST}:${chosen}`,
+    alive: () => node.alive(),
+    kill: () => node.kill(),
+    pause: () => node.pause(),
+    resume: () => node.resume(),
+    log: () => node.log(),
+    async restart() {
+      node = await start();
+    },
+    stop: () => node.kill(),
+  };
+}
+
 // ---- Cluster ----------------------------------------------------------------------------------
 
 export interface ClusterTopology {
@@ -242,8 +294,17 @@ async function allSlotsServed(nodes: readonly RedisNode[]): Promise<boolean> {
   return true;
 }
 
+export interface ClusterOptions {
+  /** `cluster-node-timeout`: how long a master may be unreachable before it is failed over. */
+  readonly nodeTimeoutMs?: number;
+}
+
 /** Starts 6 cluster nodes, joins them with `redis-cli --cluster create` (3 masters, 1 replica each). */
-export async function startCluster(): Promise<ClusterTopology> {
+export async function startCluster(options: ClusterOptions = {}): Promise<ClusterTopology> {
+  const nodeTimeoutMs = options.nodeTimeoutMs ?? CLUSTER_NODE_TIMEOUT_MS;
+  if (!Number.isInteger(nodeTimeoutMs) || nodeTimeoutMs <= 0)
+    throw new TypeError("startCluster: `nodeTimeoutMs` must be a positive whole number of milliseconds");
+  requireBinaries(["redis-server", "redis-cli"]);
   const dir = mkdtempSync(join(tmpdir(), "tg-cluster-"));
   const taken = new Set<number>();
   const ports: number[] = [];
@@ -266,7 +327,7 @@ export async function startCluster(): Promise<ClusterTopology> {
             "--cluster-config-file",
             "nodes.conf",
             "--cluster-node-timeout",
-            String(CLUSTER_NODE_TIMEOUT_MS),
+            String(nodeTimeoutMs),
             "--cluster-replica-validity-factor",
             "0",
           ]);
@@ -380,6 +441,7 @@ export interface SentinelTopology {
 
 /** Starts a master, a replica of it, and three sentinels watching it, and waits until they agree. */
 export async function startSentinelGroup(): Promise<SentinelTopology> {
+  requireBinaries(["redis-server"]);
   const dir = mkdtempSync(join(tmpdir(), "tg-sentinel-"));
   const taken = new Set<number>();
   const masterPort = await freePortPair(taken);
