@@ -338,7 +338,7 @@ export class TokenAdmin {
         return deleted.ok ? NO_CONTENT : adminFailureAnswer(deleted.error);
       }
       case "session":
-        return sessionAnswer(call.actorUserId, this.people);
+        return sessionAnswer(call.actorUserId, this.service, this.people);
       case "events": {
         const params = adminQuery(call.query);
         if (!params.ok) return adminFailureAnswer(params.error);

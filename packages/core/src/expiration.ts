@@ -1,3 +1,7 @@
+/**
+ * When a token stops working: the expiry presets and their calendar arithmetic, and the one test
+ * of whether an expiry has passed, which the verifier, the list and the create and rotate calls share.
+ */
 import { DateTime } from "luxon";
 
 /** The presets a create request may name, ours and Documenso's. */
@@ -43,4 +47,13 @@ export function resolveExpiration(value: ExpirationPreset | string | null, now: 
     return DateTime.fromJSDate(now, { zone: "utc" }).plus(DURATION[value]).toJSDate();
   }
   return DateTime.fromISO(value, { setZone: true }).toJSDate();
+}
+
+/**
+ * Whether a token with this expiry no longer works at `now`: the instant itself counts as expired.
+ * `null` never expires. The verifier refuses on it, the list reports it, and create and rotate
+ * refuse an expiry for which it is already true.
+ */
+export function isExpired(expiresAt: Date | null, now: Date): boolean {
+  return expiresAt !== null && expiresAt.getTime() <= now.getTime();
 }

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { EXPIRATION_PRESETS, isExpirationPreset } from "./expiration";
+import { SCOPE_TOKEN } from "./scopes";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
@@ -47,12 +48,12 @@ export const TokenNameSchema = z
   // code points too, so they say the same thing.
   .meta({ minLength: TOKEN_NAME_MIN, maxLength: TOKEN_NAME_MAX });
 
-// RFC 6749 §3.3 scope-token.
+// RFC 6749 §3.3 scope-token, the pattern `scopeGuard` checks route scopes against.
 export const ScopeSchema = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'A scope is printable ASCII without spaces, `"` or `\\`');
+  .regex(SCOPE_TOKEN, 'A scope is printable ASCII without spaces, `"` or `\\`');
 
 const ISO_INSTANT = z.iso.datetime({ offset: true, error: "not an ISO-8601 instant" });
 
@@ -85,13 +86,34 @@ export const TeamIdSchema = z
   .min(1, idMessage("teamId"))
   .max(MAX_ID, idMessage("teamId"));
 
-/** A positive id as a path or query segment: decimal digits only, no sign, no leading zero. */
-const idText = (field: string) =>
+/**
+ * A whole number from 1 to `max` as text (a path or query segment, a command-line argument):
+ * decimal digits only, no sign, no leading zero, and its pattern in the OpenAPI document.
+ */
+const positiveIntegerText = (max: number, message: string) =>
   z
     .string()
-    .regex(/^[1-9][0-9]{0,9}$/, idMessage(field))
+    .regex(new RegExp(`^[1-9][0-9]{0,${String(max).length - 1}}$`), message)
     .transform(Number)
-    .refine((id) => id <= MAX_ID, idMessage(field));
+    .refine((n) => n <= max, message);
+
+const idText = (field: string) => positiveIntegerText(MAX_ID, idMessage(field));
+
+const ANY_ID_TEXT = idText("id");
+
+/**
+ * An id written as text, or null when it is not one: the rule of the admin router's `:id`,
+ * `teamId` and `tokenId`, for callers outside zod (the CLI's arguments, telemetry's span attributes).
+ *
+ * @example
+ * parseId("42"); // 42
+ * parseId("042"); // null
+ * parseId("2147483648"); // null: above MAX_ID
+ */
+export function parseId(text: string): number | null {
+  const parsed = ANY_ID_TEXT.safeParse(text);
+  return parsed.success ? parsed.data : null;
+}
 
 export const CreateApiTokenRequestSchema = z.strictObject({
   tokenName: TokenNameSchema,
@@ -236,12 +258,7 @@ export const ListSecurityEventsQuerySchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "cursor must be the nextCursor of a previous page")
     .optional(),
-  limit: z
-    .string()
-    .regex(/^[1-9][0-9]{0,2}$/, "limit must be an integer from 1 to 100")
-    .transform(Number)
-    .refine((n) => n <= 100, "limit must be an integer from 1 to 100")
-    .optional(),
+  limit: positiveIntegerText(100, "limit must be an integer from 1 to 100").optional(),
 });
 
 export const ListSecurityEventsResponseSchema = z.object({

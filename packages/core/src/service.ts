@@ -1,7 +1,7 @@
 import type { Clock } from "./clock";
 import type { TokenDigester } from "./digest";
 import { StoreConstraintError, TokenGateError } from "./errors";
-import { resolveExpiration } from "./expiration";
+import { isExpired, resolveExpiration } from "./expiration";
 import { consoleLogger, type Logger } from "./logger";
 import { err, ok, type Result } from "./result";
 import {
@@ -21,7 +21,15 @@ import {
   toSecurityEvent,
 } from "./security-log";
 import type { TokenFormat } from "./token-format";
-import type { CredentialCache, Directory, Principal, TeamRole, TokenRecord, TokenStore } from "./types";
+import type {
+  CredentialCache,
+  Directory,
+  DirectoryUser,
+  Principal,
+  TeamRole,
+  TokenRecord,
+  TokenStore,
+} from "./types";
 import type { UsageReader } from "./usage";
 import { fieldError, parseOrFail } from "./validation";
 
@@ -54,6 +62,29 @@ const clientOf = (principal: Principal) => (principal.kind === "user" ? principa
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /**
+ * Whether a user with this role in a team may create, list, rotate and revoke the team's tokens:
+ * the role is one of the deployment's `teamTokenRoles`. No role (not a member) never may. The
+ * service asks it on every team call and the token page's session shows its answer per team.
+ */
+export function mayManageTeamTokens(
+  role: TeamRole | null | undefined,
+  teamTokenRoles: readonly TeamRole[],
+): boolean {
+  return role !== null && role !== undefined && teamTokenRoles.includes(role);
+}
+
+const cannotManageTeam = () =>
+  err(new TokenGateError("forbidden", { message: "You cannot manage this team's tokens" }));
+
+/** The expiry a create or rotate asks for, refused when it has already passed. */
+function futureExpiry(value: string | null, now: Date): Result<Date | null> {
+  const expiresAt = resolveExpiration(value, now);
+  if (isExpired(expiresAt, now))
+    return err(fieldError("expirationDate", "expirationDate must be in the future"));
+  return ok(expiresAt);
+}
+
+/**
  * The token lifecycle: create, list, delete, rotate, each checking who may do it. The admin router
  * and the CLI both call it; a `user` principal is held to the team rules, an `operator` (a person
  * at the server's terminal) is not, but still cannot mint a token that could never verify.
@@ -68,14 +99,13 @@ export class TokenService {
 
   /** Metadata of a token as the list shows it: never the token, never its digest. */
   summarize(token: TokenRecord, now = this.#c.clock()): ApiTokenSummary {
-    const expired = token.expiresAt !== null && token.expiresAt.getTime() <= now.getTime();
     return {
       id: token.id,
       name: token.name,
       teamId: token.teamId,
       createdAt: token.createdAt.toISOString(),
       expiresAt: iso(token.expiresAt),
-      status: expired ? "expired" : "active",
+      status: isExpired(token.expiresAt, now) ? "expired" : "active",
       lastUsedAt: iso(token.lastUsedAt),
       createdBy: token.userId,
       scopes: [...token.scopes],
@@ -101,19 +131,18 @@ export class TokenService {
 
     const scopeProblem = this.#checkScopes(scopes);
     if (scopeProblem) return err(scopeProblem);
-    const expiresAt = resolveExpiration(expirationDate, now);
-    if (expiresAt && expiresAt.getTime() <= now.getTime()) {
-      return err(fieldError("expirationDate", "expirationDate must be in the future"));
-    }
+    const resolved = futureExpiry(expirationDate, now);
+    if (!resolved.ok) return resolved;
+    const expiresAt = resolved.value;
 
     let userId: number;
     if (principal.kind === "user") {
-      const actor = await this.#actor(principal.userId);
+      const actor = await this.activeUser(principal.userId);
       if (!actor.ok) return actor;
       userId = principal.userId;
       if (teamId !== null) {
         const role = await this.#c.directory.findRole(teamId, userId);
-        if (!role || !this.#c.teamTokenRoles.includes(role)) {
+        if (!mayManageTeamTokens(role, this.#c.teamTokenRoles)) {
           return err(new TokenGateError("forbidden", { message: "You cannot create tokens for this team" }));
         }
       }
@@ -153,7 +182,7 @@ export class TokenService {
       }
       tokens = await this.#c.store.listByTeam(filter.teamId);
     } else if (principal.kind === "user") {
-      const actor = await this.#actor(principal.userId);
+      const actor = await this.activeUser(principal.userId);
       if (!actor.ok) return actor;
       tokens = await this.#c.store.listByUser(principal.userId);
     } else {
@@ -210,10 +239,9 @@ export class TokenService {
 
     let expiresAt: Date | null;
     if (parsed.value.expirationDate !== undefined) {
-      expiresAt = resolveExpiration(parsed.value.expirationDate, now);
-      if (expiresAt && expiresAt.getTime() <= now.getTime()) {
-        return err(fieldError("expirationDate", "expirationDate must be in the future"));
-      }
+      const resolved = futureExpiry(parsed.value.expirationDate, now);
+      if (!resolved.ok) return resolved;
+      expiresAt = resolved.value;
     } else {
       // Same lifetime as the old token, counted from now: rotating renews.
       expiresAt =
@@ -283,7 +311,7 @@ export class TokenService {
         const allowed = await this.#mayReadHistory(principal.userId, query.tokenId);
         if (!allowed.ok) return allowed;
       } else {
-        const actor = await this.#actor(principal.userId);
+        const actor = await this.activeUser(principal.userId);
         if (!actor.ok) return actor;
         filter.personalOf = principal.userId;
       }
@@ -314,10 +342,7 @@ export class TokenService {
     }
     const role = await this.#c.directory.findRole(last.teamId, userId);
     if (!role) return err(new TokenGateError("not_found"));
-    if (!this.#c.teamTokenRoles.includes(role)) {
-      return err(new TokenGateError("forbidden", { message: "You cannot manage this team's tokens" }));
-    }
-    return ok(undefined);
+    return mayManageTeamTokens(role, this.#c.teamTokenRoles) ? ok(undefined) : cannotManageTeam();
   }
 
   async #mint(input: {
@@ -361,21 +386,22 @@ export class TokenService {
     return unknown.length ? fieldError("scopes", `unknown scope(s): ${unknown.join(", ")}`) : null;
   }
 
-  async #actor(userId: number): Promise<Result<void>> {
+  /**
+   * The signed-in user, if they may use the token lifecycle at all: unknown to the directory is
+   * 401, disabled is 403. Every user call starts here, and so does the token page's session.
+   */
+  async activeUser(userId: number): Promise<Result<DirectoryUser>> {
     const user = await this.#c.directory.findUser(userId);
     if (!user) return err(new TokenGateError("unauthenticated"));
     if (user.disabled) return err(new TokenGateError("forbidden", { message: "Your account is disabled" }));
-    return ok(undefined);
+    return ok(user);
   }
 
   async #mayManageTeam(userId: number, teamId: number): Promise<Result<void>> {
-    const actor = await this.#actor(userId);
+    const actor = await this.activeUser(userId);
     if (!actor.ok) return actor;
     const role = await this.#c.directory.findRole(teamId, userId);
-    if (!role || !this.#c.teamTokenRoles.includes(role)) {
-      return err(new TokenGateError("forbidden", { message: "You cannot manage this team's tokens" }));
-    }
-    return ok(undefined);
+    return mayManageTeamTokens(role, this.#c.teamTokenRoles) ? ok(undefined) : cannotManageTeam();
   }
 
   /**
@@ -385,7 +411,7 @@ export class TokenService {
   async #findManageable(principal: Principal, id: number): Promise<Result<TokenRecord>> {
     const token = await this.#c.store.findById(id);
     if (principal.kind === "operator") return token ? ok(token) : err(new TokenGateError("not_found"));
-    const actor = await this.#actor(principal.userId);
+    const actor = await this.activeUser(principal.userId);
     if (!actor.ok) return actor;
     if (!token) return err(new TokenGateError("not_found"));
     if (token.teamId === null) {
@@ -393,9 +419,6 @@ export class TokenService {
     }
     const role = await this.#c.directory.findRole(token.teamId, principal.userId);
     if (!role) return err(new TokenGateError("not_found"));
-    if (!this.#c.teamTokenRoles.includes(role)) {
-      return err(new TokenGateError("forbidden", { message: "You cannot manage this team's tokens" }));
-    }
-    return ok(token);
+    return mayManageTeamTokens(role, this.#c.teamTokenRoles) ? ok(token) : cannotManageTeam();
   }
 }

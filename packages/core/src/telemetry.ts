@@ -38,6 +38,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import type { HttpAnswer } from "./errors";
+import { parseId } from "./schemas";
 import type { CacheObserver, CacheTier, LookupReport } from "./types";
 import type { VerifyOutcome } from "./verify";
 
@@ -258,7 +259,7 @@ export class GateTelemetry implements CacheObserver {
         if (span.isRecording()) {
           span.setAttribute(ATTR.operation, operation);
           span.setAttribute(ATTR.status, answer.status);
-          const target = id !== undefined && /^[1-9][0-9]{0,15}$/.test(id) ? Number(id) : undefined;
+          const target = id === undefined ? undefined : (parseId(id) ?? undefined);
           const minted = answer.status === 201 ? mintedId(answer) : undefined;
           if (operation === "create") {
             if (minted !== undefined) span.setAttribute(ATTR.tokenId, minted);

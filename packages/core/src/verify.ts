@@ -3,8 +3,10 @@ import { clientAddressFrom, type TrustedProxies } from "./client-address";
 import type { Clock } from "./clock";
 import type { TokenDigester } from "./digest";
 import { assertRealm, authFailureAnswer, type HttpAnswer, TokenGateError } from "./errors";
+import { isExpired } from "./expiration";
 import type { ComponentHealth } from "./health";
 import { type Logger, OnceLog } from "./logger";
+import { holdsScopes, isScopeToken } from "./scopes";
 import type { SecurityEventRecorder } from "./security-events";
 import type { GateTelemetry, VerifyProbe } from "./telemetry";
 import type { TokenFormat } from "./token-format";
@@ -116,12 +118,19 @@ export class TokenVerifier {
     this.#failureRecordLog = new OnceLog(config.logger, "failure limiter (recording failures)");
   }
 
-  /** The fixed failures are built once: most of their answers never change. */
-  #fail(code: TokenGateError["code"], message?: string): VerifyOutcome {
-    const key = message === undefined ? code : `${code}\0${message}`;
+  /**
+   * The fixed failures are built once: their answers never change for one code and message (or,
+   * for `insufficient_scope`, one list of required scopes).
+   */
+  #fail(code: TokenGateError["code"], message?: string, scopes?: readonly string[]): VerifyOutcome {
+    const detail = message ?? scopes?.join(" ");
+    const key = detail === undefined ? code : `${code}\0${detail}`;
     let cached = this.#answers.get(key);
     if (!cached) {
-      const error = new TokenGateError(code, message === undefined ? {} : { message });
+      const error = new TokenGateError(
+        code,
+        message !== undefined ? { message } : scopes !== undefined ? { scopes } : {},
+      );
       cached = { error, answer: authFailureAnswer(error, this.realm) };
       this.#answers.set(key, cached);
     }
@@ -209,17 +218,6 @@ export class TokenVerifier {
       }
     }
     return outcome;
-  }
-
-  #insufficientScope(scopes: readonly string[]): VerifyOutcome {
-    const key = `insufficient_scope\0${scopes.join(" ")}`;
-    let cached = this.#answers.get(key);
-    if (!cached) {
-      const error = new TokenGateError("insufficient_scope", { scopes });
-      cached = { error, answer: authFailureAnswer(error, this.realm) };
-      this.#answers.set(key, cached);
-    }
-    return { ok: false, ...cached };
   }
 
   #check(
@@ -310,7 +308,7 @@ export class TokenVerifier {
       this.#config.securityEvents?.refusedOnUse("refused_disabled_owner", record, actingUser.id, input, now);
       return Promise.resolve(this.#fail("owner_disabled"));
     }
-    if (record.expiresAt !== null && record.expiresAt.getTime() <= now.getTime()) {
+    if (isExpired(record.expiresAt, now)) {
       this.#config.securityEvents?.refusedOnUse("expired_on_use", record, actingUser.id, input, now);
       return Promise.resolve(this.#fail("token_expired"));
     }
@@ -326,9 +324,8 @@ export class TokenVerifier {
       team,
     };
 
-    if (scopes) {
-      for (const scope of scopes)
-        if (!identity.scopes.includes(scope)) return Promise.resolve(this.#insufficientScope(scopes));
+    if (scopes && !holdsScopes(identity.scopes, scopes)) {
+      return Promise.resolve(this.#fail("insufficient_scope", undefined, scopes));
     }
 
     const { limiter } = this.#config;
@@ -383,16 +380,11 @@ export function scopeGuard(
 ): (identity: AuthIdentity) => HttpAnswer | null {
   if (required.length === 0) throw new TypeError("scopeGuard needs at least one scope");
   for (const scope of required) {
-    // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E
-    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope))
-      throw new TypeError(`invalid scope name: ${JSON.stringify(scope)}`);
+    if (!isScopeToken(scope)) throw new TypeError(`invalid scope name: ${JSON.stringify(scope)}`);
   }
   const answer = authFailureAnswer(
     new TokenGateError("insufficient_scope", { scopes: required }),
     assertRealm(realm),
   );
-  return (identity) => {
-    for (const scope of required) if (!identity.scopes.includes(scope)) return answer;
-    return null;
-  };
+  return (identity) => (holdsScopes(identity.scopes, required) ? null : answer);
 }

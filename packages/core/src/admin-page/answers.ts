@@ -5,6 +5,7 @@
  * security policy, the framing and caching rules) is decided here, once, for every adapter.
  */
 import { adminFailureAnswer, type HttpAnswer, jsonAnswer, TokenGateError } from "../errors";
+import { mayManageTeamTokens, type TokenService } from "../service";
 import type { Directory, TeamRole } from "../types";
 
 /** The page's three files, by the admin operation that serves each. */
@@ -92,18 +93,20 @@ export interface AdminSession {
   }> | null;
 }
 
-/** Answers `GET /session` for a signed-in user. */
+/**
+ * Answers `GET /session` for a signed-in user. Whether they may use the page at all (known, not
+ * disabled) is the service's call, as for every lifecycle call.
+ */
 export async function sessionAnswer(
   userId: number,
+  service: TokenService,
   people: SessionDirectory | undefined,
 ): Promise<HttpAnswer> {
   if (!people)
     return jsonAnswer(200, { user: { id: userId, name: null }, teams: null } satisfies AdminSession);
-  const user = await people.directory.findUser(userId);
-  if (!user) return adminFailureAnswer(new TokenGateError("unauthenticated"));
-  if (user.disabled) {
-    return adminFailureAnswer(new TokenGateError("forbidden", { message: "Your account is disabled" }));
-  }
+  const active = await service.activeUser(userId);
+  if (!active.ok) return adminFailureAnswer(active.error);
+  const user = active.value;
   const memberships = await people.directory.listTeamsOf?.(userId);
   const session: AdminSession = {
     user: { id: user.id, name: user.name ?? user.email ?? null },
@@ -112,7 +115,7 @@ export async function sessionAnswer(
         id: team.id,
         name: team.name ?? null,
         role,
-        canManage: people.teamTokenRoles.includes(role),
+        canManage: mayManageTeamTokens(role, people.teamTokenRoles),
       })) ?? null,
   };
   return jsonAnswer(200, session);
