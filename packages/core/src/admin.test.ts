@@ -39,6 +39,7 @@ function setup() {
       body: { kind: "absent" },
       actorUserId: 1,
       scheme: "http",
+      header: () => undefined,
       ...extra,
     });
   return { store, admin: gate.admin, call };
@@ -53,7 +54,8 @@ describe("a body the router gave up on", () => {
     for (const extra of [
       {},
       { actorUserId: null },
-      { origin: "https://evil.example", host: "tokens.example" },
+      // Sent from another origin: Origin https://evil.example, Host tokens.example.
+      { header: (name: string) => (name === "origin" ? "https://evil.example" : "tokens.example") },
     ] satisfies Array<Partial<AdminCall>>) {
       for (const operation of ["create", "rotate"] as const) {
         const answer = await call(admin, operation, { id: "1", body: { kind }, ...extra });

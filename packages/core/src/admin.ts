@@ -15,6 +15,7 @@ import { adminFailureAnswer, type HttpAnswer, jsonAnswer, TokenGateError } from 
 import { type AdminOpenApiOptions, openApiAnswer } from "./openapi";
 import type { Result } from "./result";
 import { ListApiTokensQuerySchema, ListSecurityEventsQuerySchema, TokenIdParamSchema } from "./schemas";
+import { requestClientOf } from "./security-events";
 import type { TokenService } from "./service";
 import { isStoreInputFault } from "./store-fault";
 import type { GateTelemetry } from "./telemetry";
@@ -168,10 +169,6 @@ export interface AdminCall extends RequestOrigin {
   readonly body: AdminBody;
   /** The signed-in user, as the application's `getActor` hook answered; null when signed out. */
   readonly actorUserId: number | null;
-  /** The raw `X-Forwarded-For`, for the security log's client address (believed from trusted proxies only). */
-  readonly forwardedFor?: string | readonly string[] | null | undefined;
-  /** The `User-Agent` header, for the security log. */
-  readonly userAgent?: string | undefined;
   readonly settings?: AdminRouterSettings | undefined;
 }
 
@@ -304,7 +301,7 @@ export class TokenAdmin {
     const principal = {
       kind: "user",
       userId: call.actorUserId,
-      client: { clientAddress: call.peerAddress, forwardedFor: call.forwardedFor, userAgent: call.userAgent },
+      client: requestClientOf(call.peerAddress, call),
     } as const;
 
     switch (call.operation) {

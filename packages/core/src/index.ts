@@ -68,7 +68,12 @@ export {
 } from "./middleware";
 export { readNodeBody, readWebBody } from "./node-body";
 export { type AdminOpenApiOptions, adminOpenApiDocument } from "./openapi";
-export { type AdminRequestFacts, fetchRequestOrigin, nodeRequestOrigin } from "./request-origin";
+export {
+  type AdminRequestFacts,
+  fetchRequestOrigin,
+  nodeRequestOrigin,
+  type RequestHeaders,
+} from "./request-origin";
 export { err, ok, type Result } from "./result";
 export * from "./schemas";
 export {

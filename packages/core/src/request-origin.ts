@@ -1,60 +1,61 @@
 /**
- * Reading what the cross-site check needs (`RequestOrigin`) out of a request, once for Node's
- * `IncomingMessage` (Express, Koa) and once for a Fetch `Request` (Hono), so the three adapters
- * hand the core the same facts: the headers as sent, and the scheme from the connection itself.
+ * The parts of a request the core reads besides the credential: its headers, by name, and its
+ * connection (scheme, peer). `RequestHeaders` is the port every adapter implements; the functions
+ * below read a Node `IncomingMessage` (Express, Koa, Hono under @hono/node-server) and a Fetch
+ * `Request` (Hono elsewhere) into what the admin router's cross-site check needs, so the three
+ * adapters hand the core the same facts, with the scheme from the connection itself.
  */
 import type { IncomingMessage } from "node:http";
 import type { RequestOrigin } from "./admin-page/cross-site";
 
 /**
- * What the admin router reads off a request besides its origin: the client's forwarding chain and
- * user agent, which the security log records with each lifecycle event.
+ * A request's headers, asked for by lowercase name. The core says which it needs (the cross-site
+ * check asks for `origin`, `host`, `sec-fetch-site`, `x-forwarded-proto` and `x-forwarded-host`; the
+ * verifier and the security log for `x-forwarded-for` and `user-agent`), and adapters answer with
+ * the value as sent: undefined when absent, `""` when empty, repeated fields joined as Node or
+ * fetch join them.
  */
-export interface AdminRequestFacts extends RequestOrigin {
-  readonly forwardedFor?: string | undefined;
-  readonly userAgent?: string | undefined;
+export interface RequestHeaders {
+  header(name: string): string | undefined;
 }
 
-/** Node joins repeated headers it does not know into one string; an array only for set-cookie. */
-const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(", ") : value);
+/**
+ * What the admin router reads off a request besides the call itself: where it came from, for the
+ * cross-site check, and the forwarding chain and user agent (`header`), which the security log
+ * records with each lifecycle event.
+ */
+export type AdminRequestFacts = RequestOrigin;
 
-/** The origin facts of a Node request. An empty `Origin:` header stays `""`, which is refused. */
+/** A Node request's header: Node joins repeated headers it does not know into one string; an array only for set-cookie. */
+export function nodeHeader(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/** The request facts of a Node request. An empty `Origin:` header stays `""`, which is refused. */
 export function nodeRequestOrigin(req: IncomingMessage): AdminRequestFacts {
-  const { headers, socket } = req;
+  const { socket } = req;
   return {
-    origin: single(headers.origin),
-    host: single(headers.host),
-    secFetchSite: single(headers["sec-fetch-site"]),
-    // True only on a TLSSocket: TLS ended in this process. A proxy's word comes in the headers below.
+    header: (name) => nodeHeader(req, name),
+    // True only on a TLSSocket: TLS ended in this process. A proxy's word comes in the headers.
     scheme: (socket as { encrypted?: boolean } | undefined)?.encrypted === true ? "https" : "http",
     peerAddress: socket?.remoteAddress,
-    forwardedProto: single(headers["x-forwarded-proto"]),
-    forwardedHost: single(headers["x-forwarded-host"]),
-    forwardedFor: single(headers["x-forwarded-for"]),
-    userAgent: single(headers["user-agent"]),
   };
 }
 
 /**
- * The origin facts of a Fetch request. Its URL is the runtime's account of the connection
- * (`@hono/node-server` builds the scheme from the socket); the Host header, when the runtime
- * passes it, is what the client sent.
+ * The request facts of a Fetch request. Its URL is the runtime's account of the connection; the
+ * Host header, when the runtime passes it, is what the client sent, and the URL's host stands in
+ * for it when the runtime does not.
  *
  * @param peerAddress the client's socket address, where the runtime tells it.
  */
 export function fetchRequestOrigin(request: Request, peerAddress?: string | undefined): AdminRequestFacts {
   const { headers } = request;
   const url = new URL(request.url);
-  const header = (name: string) => headers.get(name) ?? undefined;
   return {
-    origin: header("origin"),
-    host: header("host") ?? url.host,
-    secFetchSite: header("sec-fetch-site"),
+    header: (name) => headers.get(name) ?? (name === "host" ? url.host : undefined),
     scheme: url.protocol === "https:" ? "https" : "http",
     peerAddress,
-    forwardedProto: header("x-forwarded-proto"),
-    forwardedHost: header("x-forwarded-host"),
-    forwardedFor: header("x-forwarded-for"),
-    userAgent: header("user-agent"),
   };
 }

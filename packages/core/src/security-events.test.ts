@@ -60,19 +60,18 @@ function setup(options: Partial<TokenGateOptions> = {}) {
       actorUserId: ALICE,
       scheme: "http",
       peerAddress: "203.0.113.9",
-      userAgent: "curl/8.5",
+      header: (name) => (name === "user-agent" ? "curl/8.5" : undefined),
       ...extra,
     });
   const events = async (actor: number, query = "") => {
     const answer = await call({ actorUserId: actor, query });
     return { status: answer.status, body: JSON.parse(answer.body ?? "null") };
   };
-  const use = (token: string, extra: { userAgent?: string; clientAddress?: string } = {}) =>
+  const use = (token: string, { userAgent = "deploy-bot/1.0", clientAddress = "198.51.100.4" } = {}) =>
     gate.verifier.verify({
       authorization: `Bearer ${token}`,
-      clientAddress: "198.51.100.4",
-      userAgent: "deploy-bot/1.0",
-      ...extra,
+      clientAddress,
+      header: (name) => (name === "user-agent" ? userAgent : undefined),
     });
   return {
     gate,

@@ -28,13 +28,28 @@ import {
   toSecurityEvent,
 } from "./security-log";
 
-/** What a request says about its client: the verifier's `CredentialInput` and the admin call both carry it. */
+/** What a request says about its client, as the security log keeps it (see `requestClientOf`). */
 export interface RequestClient {
   /** The socket's peer. */
   readonly clientAddress?: string | undefined;
   /** The raw `X-Forwarded-For`, believed only from a trusted proxy. */
   readonly forwardedFor?: string | readonly string[] | null | undefined;
   readonly userAgent?: string | readonly string[] | null | undefined;
+}
+
+/**
+ * The client of a request that carries its headers (the verifier's `CredentialInput`, the admin
+ * call): its address and the two headers the log asks for.
+ */
+export function requestClientOf(
+  clientAddress: string | undefined,
+  request: { header?(name: string): string | undefined },
+): RequestClient {
+  return {
+    clientAddress,
+    forwardedFor: request.header?.("x-forwarded-for"),
+    userAgent: request.header?.("user-agent"),
+  };
 }
 
 /** The token an event is about: a stored token or a verified identity's. */

@@ -6,25 +6,31 @@ import { assertRealm, authFailureAnswer, type HttpAnswer, TokenGateError } from 
 import { isExpired } from "./expiration";
 import type { ComponentHealth } from "./health";
 import { type Logger, OnceLog } from "./logger";
+import type { RequestHeaders } from "./request-origin";
 import { holdsScopes, isScopeToken } from "./scopes";
-import type { SecurityEventRecorder } from "./security-events";
+import { requestClientOf, type SecurityEventRecorder } from "./security-events";
 import type { GateTelemetry, VerifyProbe } from "./telemetry";
 import type { TokenFormat } from "./token-format";
 import type { AuthIdentity, CredentialLookup, ResolvedCredential } from "./types";
 import type { UsageRecorder } from "./usage";
 
-/** What the middleware reads off a request. */
-export interface CredentialInput {
+/**
+ * What the middleware reads off a request. Adapters build it with lazy getters: beyond the
+ * credential, the verifier asks for the client's address and headers only when a failure limiter
+ * or the security log needs them.
+ */
+export interface CredentialInput extends Partial<RequestHeaders> {
   /** Every `Authorization` value (see `authorizationFromRawHeaders`). */
   readonly authorization: AuthorizationInput;
   /** The `access_token` query value, only when the deployment allows query tokens. */
   readonly queryToken?: string | readonly string[] | null | undefined;
   /** The client's address, for limits on failed attempts. */
   readonly clientAddress?: string | undefined;
-  /** The raw `X-Forwarded-For`, believed only when `clientAddress` is a trusted proxy. */
-  readonly forwardedFor?: string | readonly string[] | null | undefined;
-  /** The `User-Agent` header, recorded with a refusal in the security log. */
-  readonly userAgent?: string | readonly string[] | null | undefined;
+  /**
+   * The request's headers by name. The verifier asks for `x-forwarded-for` (believed only when
+   * `clientAddress` is a trusted proxy) and `user-agent` (recorded with a refusal in the security log).
+   */
+  header?(name: string): string | undefined;
 }
 
 /** The outcome of a rate-limit check: headers go on every authenticated response. */
@@ -166,7 +172,11 @@ export class TokenVerifier {
 
     const now = this.#config.clock();
     if (this.#config.failureLimiter) {
-      const address = clientAddressFrom(input.clientAddress, input.forwardedFor, this.#config.trustedProxies);
+      const address = clientAddressFrom(
+        input.clientAddress,
+        input.header?.("x-forwarded-for"),
+        this.#config.trustedProxies,
+      );
       if (address !== undefined) {
         return this.#verifyLimitingFailures(
           this.#config.failureLimiter,
@@ -305,11 +315,23 @@ export class TokenVerifier {
       }
     }
     if (actingUser.disabled || teamOwner?.disabled) {
-      this.#config.securityEvents?.refusedOnUse("refused_disabled_owner", record, actingUser.id, input, now);
+      this.#config.securityEvents?.refusedOnUse(
+        "refused_disabled_owner",
+        record,
+        actingUser.id,
+        requestClientOf(input.clientAddress, input),
+        now,
+      );
       return Promise.resolve(this.#fail("owner_disabled"));
     }
     if (isExpired(record.expiresAt, now)) {
-      this.#config.securityEvents?.refusedOnUse("expired_on_use", record, actingUser.id, input, now);
+      this.#config.securityEvents?.refusedOnUse(
+        "expired_on_use",
+        record,
+        actingUser.id,
+        requestClientOf(input.clientAddress, input),
+        now,
+      );
       return Promise.resolve(this.#fail("token_expired"));
     }
 
@@ -356,7 +378,13 @@ export class TokenVerifier {
         teamId: identity.teamId,
         userId: identity.userId,
       };
-      this.#config.securityEvents?.refusedOnUse("rate_limited", token, identity.userId, input, now);
+      this.#config.securityEvents?.refusedOnUse(
+        "rate_limited",
+        token,
+        identity.userId,
+        requestClientOf(input.clientAddress, input),
+        now,
+      );
       const error = new TokenGateError("rate_limited", { retryAfter: decision.retryAfter ?? 1 });
       const answer = authFailureAnswer(error, this.realm);
       return {

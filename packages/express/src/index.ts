@@ -12,6 +12,7 @@ import {
   type AuthIdentity,
   adminBodyTimeout,
   authorizationFromRawHeaders,
+  type CredentialInput,
   checkAdminRouterOptions,
   createAuthDecider,
   type HttpAnswer,
@@ -41,6 +42,31 @@ function send(res: Response, answer: HttpAnswer): void {
 }
 
 /**
+ * What the gate reads off one request: the credential, and the client's address and headers only
+ * when the verifier asks for them (a failure limiter, the security log). A class, as in the Koa
+ * and Hono adapters, so the lazy getters cost no allocation per request.
+ */
+class ExpressCredentialInput implements CredentialInput {
+  readonly #req: Request;
+
+  constructor(
+    readonly authorization: CredentialInput["authorization"],
+    readonly queryToken: CredentialInput["queryToken"],
+    req: Request,
+  ) {
+    this.#req = req;
+  }
+
+  get clientAddress(): string | undefined {
+    return this.#req.socket.remoteAddress;
+  }
+
+  header(name: string): string | undefined {
+    return this.#req.get(name);
+  }
+}
+
+/**
  * Authenticates every request, or answers 400/401/403/429/503 before the handler runs.
  *
  * @example
@@ -57,13 +83,12 @@ export function tokengate(
   return async function tokengateMiddleware(req, res, next) {
     try {
       const decision = await decider.decide(
-        () => ({
-          authorization: authorizationFromRawHeaders(req.rawHeaders),
-          queryToken: queryTokenInput(resolved, req.originalUrl),
-          clientAddress: req.socket.remoteAddress,
-          forwardedFor: req.headers["x-forwarded-for"],
-          userAgent: req.headers["user-agent"],
-        }),
+        () =>
+          new ExpressCredentialInput(
+            authorizationFromRawHeaders(req.rawHeaders),
+            queryTokenInput(resolved, req.originalUrl),
+            req,
+          ),
         req.auth,
       );
       if (decision.action === "respond") return send(res, decision.answer);

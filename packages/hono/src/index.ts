@@ -18,6 +18,7 @@ import {
   fetchRequestOrigin,
   type HttpAnswer,
   type MiddlewareOptions,
+  nodeRequestOrigin,
   queryTokenInput,
   readWebBody,
   type TokenGate,
@@ -47,8 +48,8 @@ function nodeIncoming(c: Context): IncomingMessage | undefined {
  * fetch's `Headers` join them with ", ", so two `Token x` lines would read as one value of an
  * unknown scheme (401, where DESIGN.md says 400). Other runtimes read the fetch `Request`.
  *
- * The client address and X-Forwarded-For are getters: the verifier reads them only when a failure
- * limiter is configured, so a deployment without one pays nothing for them. They live on a class,
+ * The client address and `header(name)` are read only when the verifier asks (X-Forwarded-For for a
+ * failure limiter, User-Agent for the security log), so a deployment without them pays nothing. They live on a class,
  * not on an object literal: V8 builds each literal that has getters as a dictionary-mode object
  * with fresh accessor pairs, and those kept every request's context (which the getters capture)
  * alive through young-generation collections, so under load all of it was promoted and freed only
@@ -93,12 +94,10 @@ class NodeCredentialInput implements CredentialInput {
     return this.#address(this.#c);
   }
 
-  get forwardedFor(): string | string[] | undefined {
-    return this.#incoming.headers["x-forwarded-for"];
-  }
-
-  get userAgent(): string | undefined {
-    return this.#incoming.headers["user-agent"];
+  header(name: string): string | undefined {
+    // Node joins a repeated header into one string; only set-cookie, which the core never asks, is a list.
+    const value = this.#incoming.headers[name];
+    return Array.isArray(value) ? value.join(", ") : value;
   }
 }
 
@@ -124,12 +123,8 @@ class FetchCredentialInput implements CredentialInput {
     return this.#address(this.#c);
   }
 
-  get forwardedFor(): string | null {
-    return this.#headers.get("x-forwarded-for");
-  }
-
-  get userAgent(): string | null {
-    return this.#headers.get("user-agent");
+  header(name: string): string | undefined {
+    return this.#headers.get(name) ?? undefined;
   }
 }
 
@@ -205,9 +200,13 @@ export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptio
     router.on(route.method, route.path, async (c) => {
       const actor = await settings.getActor(c);
       const body = route.method === "POST" ? await bodyOf(c, settings) : ({ kind: "absent" } as const);
+      const incoming = nodeIncoming(c);
       return toResponse(
         await gate.admin.handle({
-          ...fetchRequestOrigin(c.req.raw, address(c)),
+          // Under @hono/node-server, the Node request's own headers and socket, as on Express and Koa.
+          ...(incoming
+            ? { ...nodeRequestOrigin(incoming), peerAddress: address(c) }
+            : fetchRequestOrigin(c.req.raw, address(c))),
           operation: route.operation,
           id: c.req.param("id"),
           path: new URL(c.req.url).pathname,

@@ -41,8 +41,9 @@ function send(ctx: Context, answer: HttpAnswer): void {
 }
 
 /**
- * What the gate reads off one request. The client address and X-Forwarded-For are read only when
- * a failure limiter asks (`headers` makes Node parse every header line). The getters live on a
+ * What the gate reads off one request. The client address and the headers the verifier names
+ * (X-Forwarded-For for a failure limiter, User-Agent for the security log) are read only when it
+ * asks (`headers` makes Node parse every header line). The getters live on a
  * class, not on an object literal: V8 builds each literal that has getters as a dictionary-mode
  * object with fresh accessor pairs, and those kept every request (which the getters capture) alive
  * through young-generation collections, so under load it was all promoted and freed only by full
@@ -63,12 +64,10 @@ class KoaCredentialInput implements CredentialInput {
     return this.#req.socket.remoteAddress;
   }
 
-  get forwardedFor(): string | string[] | undefined {
-    return this.#req.headers["x-forwarded-for"];
-  }
-
-  get userAgent(): string | undefined {
-    return this.#req.headers["user-agent"];
+  header(name: string): string | undefined {
+    // Node joins a repeated header into one string; only set-cookie, which the core never asks, is a list.
+    const value = this.#req.headers[name];
+    return Array.isArray(value) ? value.join(", ") : value;
   }
 }
 

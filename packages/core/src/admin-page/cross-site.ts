@@ -1,18 +1,14 @@
 /**
  * Cross-site request forgery, decided once for the admin router: is this state-changing request
- * from a page of another origin? The adapters pass what the request says (its headers, the scheme
- * of its connection, the socket's peer); this file decides what to believe.
+ * from a page of another origin? The adapters hand over the request's headers by name, the scheme
+ * of its connection and the socket's peer; this file asks for the headers it needs (`Origin`,
+ * `Host`, `Sec-Fetch-Site`, `X-Forwarded-Proto`, `X-Forwarded-Host`) and decides what to believe.
  */
 import type { TrustedProxies } from "../client-address";
+import type { RequestHeaders } from "../request-origin";
 
 /** What a request tells about where it came from and where it was sent. */
-export interface RequestOrigin {
-  /** The `Origin` header as sent: `""` for an empty header, undefined when there is none. */
-  readonly origin?: string | undefined;
-  /** The `Host` header: where the request was sent. */
-  readonly host?: string | undefined;
-  /** The `Sec-Fetch-Site` header, which browsers add and scripts cannot forge. */
-  readonly secFetchSite?: string | undefined;
+export interface RequestOrigin extends RequestHeaders {
   /**
    * The scheme of the connection this server accepted: `https` when TLS ends in this process
    * (`socket.encrypted`), else `http`. Read from the socket, never from a header.
@@ -20,10 +16,6 @@ export interface RequestOrigin {
   readonly scheme: "http" | "https";
   /** The socket's peer. Only a peer listed in `trustedProxies` is believed about X-Forwarded-*. */
   readonly peerAddress?: string | undefined;
-  /** `X-Forwarded-Proto`: the scheme the browser used, as a trusted proxy reports it. */
-  readonly forwardedProto?: string | undefined;
-  /** `X-Forwarded-Host`: the host the browser used, as a trusted proxy reports it. */
-  readonly forwardedHost?: string | undefined;
 }
 
 /** Where the admin router's own origin may differ from what its socket sees. */
@@ -88,8 +80,11 @@ const firstValue = (value: string) => value.split(",")[0]!.trim();
 function ownOrigin(request: RequestOrigin, proxies: TrustedProxies | undefined): string | null {
   const trusted =
     proxies !== undefined && request.peerAddress !== undefined && proxies.has(request.peerAddress);
-  const scheme = trusted && request.forwardedProto ? firstValue(request.forwardedProto) : request.scheme;
-  const host = trusted && request.forwardedHost ? firstValue(request.forwardedHost) : request.host?.trim();
+  // `X-Forwarded-Proto` and `X-Forwarded-Host`: the browser's scheme and host, as a trusted proxy reports them.
+  const forwardedProto = trusted ? request.header("x-forwarded-proto") : undefined;
+  const forwardedHost = trusted ? request.header("x-forwarded-host") : undefined;
+  const scheme = forwardedProto ? firstValue(forwardedProto) : request.scheme;
+  const host = forwardedHost ? firstValue(forwardedHost) : request.header("host")?.trim();
   // A Host with a path, user info or a second host in it is no host: it names no origin.
   if (!host || /[/\\?#@,\s]/.test(host)) return null;
   return originOf(`${scheme.toLowerCase()}://${host}`);
@@ -108,13 +103,16 @@ function ownOrigin(request: RequestOrigin, proxies: TrustedProxies | undefined):
  * empty, `null` (a sandboxed frame, a file: page) or not an origin at all is refused.
  */
 export function isCrossOriginRequest(request: RequestOrigin, policy: CrossSitePolicy = {}): boolean {
-  if (request.origin !== undefined) {
-    const sent = originOf(request.origin.trim());
+  // An empty `Origin:` header is `""`, not absent: it names no origin and is refused.
+  const origin = request.header("origin");
+  if (origin !== undefined) {
+    const sent = originOf(origin.trim());
     if (sent === null) return true;
     // The browser names the page's origin truthfully; a listed one is welcome whatever the site.
     if (policy.trustedOrigins?.has(sent)) return false;
     if (sent !== ownOrigin(request, policy.trustedProxies)) return true;
   }
-  const site = request.secFetchSite?.trim().toLowerCase();
+  // `Sec-Fetch-Site`, which browsers add and scripts cannot forge.
+  const site = request.header("sec-fetch-site")?.trim().toLowerCase();
   return site !== undefined && site !== "" && site !== "same-origin" && site !== "none";
 }
