@@ -251,16 +251,26 @@ export class TokenAdmin {
    *   `trustedProxies` and `trustedOrigins`).
    * @param telemetry records a span per call (the gate's; none when it turned telemetry off).
    */
+  readonly #service: TokenService;
+  readonly #people: SessionDirectory | undefined;
+  readonly #crossSite: CrossSitePolicy;
+  readonly #telemetry: GateTelemetry | undefined;
+
   constructor(
-    private readonly service: TokenService,
-    private readonly people?: SessionDirectory,
-    private readonly crossSite: CrossSitePolicy = {},
-    private readonly telemetry?: GateTelemetry,
-  ) {}
+    service: TokenService,
+    people?: SessionDirectory,
+    crossSite: CrossSitePolicy = {},
+    telemetry?: GateTelemetry,
+  ) {
+    this.#service = service;
+    this.#people = people;
+    this.#crossSite = crossSite;
+    this.#telemetry = telemetry;
+  }
 
   handle(call: AdminCall): Promise<HttpAnswer> {
-    if (!this.telemetry) return this.#handle(call);
-    return this.telemetry.traceAdmin(call.operation, call.id, () => this.#handle(call));
+    if (!this.#telemetry) return this.#handle(call);
+    return this.#telemetry.traceAdmin(call.operation, call.id, () => this.#handle(call));
   }
 
   async #handle(call: AdminCall): Promise<HttpAnswer> {
@@ -294,7 +304,7 @@ export class TokenAdmin {
     }
     // The API's description is public, as the page's files are: it names no token and no user.
     if (call.operation === "openapi") return openApiAnswer(call.path, call.settings);
-    if (!READ_ONLY.has(call.operation) && isCrossOriginRequest(call, this.crossSite)) {
+    if (!READ_ONLY.has(call.operation) && isCrossOriginRequest(call, this.#crossSite)) {
       return adminFailureAnswer(new TokenGateError("csrf_rejected"));
     }
     if (call.actorUserId === null) return adminFailureAnswer(new TokenGateError("unauthenticated"));
@@ -316,7 +326,7 @@ export class TokenAdmin {
             }),
           );
         }
-        const created = await this.service.create(principal, body.value);
+        const created = await this.#service.create(principal, body.value);
         return created.ok ? jsonAnswer(201, created.value) : adminFailureAnswer(created.error);
       }
       case "list": {
@@ -325,24 +335,24 @@ export class TokenAdmin {
         const query = parseOrFail(ListApiTokensQuerySchema, params.value, "query");
         if (!query.ok) return adminFailureAnswer(query.error);
         const filter = query.value.teamId === undefined ? {} : { teamId: query.value.teamId };
-        const listed = await this.service.list(principal, filter);
+        const listed = await this.#service.list(principal, filter);
         return listed.ok ? jsonAnswer(200, { tokens: listed.value }) : adminFailureAnswer(listed.error);
       }
       case "delete": {
         const id = parseOrFail(TokenIdParamSchema, call.id, "id");
         if (!id.ok) return adminFailureAnswer(id.error);
-        const deleted = await this.service.delete(principal, id.value);
+        const deleted = await this.#service.delete(principal, id.value);
         return deleted.ok ? NO_CONTENT : adminFailureAnswer(deleted.error);
       }
       case "session":
-        return sessionAnswer(call.actorUserId, this.service, this.people);
+        return sessionAnswer(call.actorUserId, this.#service, this.#people);
       case "events": {
         const params = adminQuery(call.query);
         if (!params.ok) return adminFailureAnswer(params.error);
         const query = parseOrFail(ListSecurityEventsQuerySchema, params.value, "query");
         if (!query.ok) return adminFailureAnswer(query.error);
         const { teamId, tokenId, cursor, limit } = query.value;
-        const listed = await this.service.listEvents(principal, {
+        const listed = await this.#service.listEvents(principal, {
           ...(teamId === undefined ? {} : { teamId }),
           ...(tokenId === undefined ? {} : { tokenId }),
           ...(cursor === undefined ? {} : { cursor }),
@@ -356,7 +366,7 @@ export class TokenAdmin {
         const body = readJson(call);
         if (!body.ok) return adminFailureAnswer(body.error);
         const options = body.value === undefined ? {} : body.value;
-        const rotated = await this.service.rotate(principal, id.value, options);
+        const rotated = await this.#service.rotate(principal, id.value, options);
         return rotated.ok ? jsonAnswer(201, rotated.value) : adminFailureAnswer(rotated.error);
       }
     }

@@ -17,22 +17,25 @@ export const silentLogger: Logger = { warn() {}, error() {} };
  * Logs a condition once when it starts and once when it ends, not on every request that meets it.
  */
 export class OnceLog {
+  readonly #logger: Logger;
+  readonly #what: string;
   #active = false;
-  constructor(
-    private readonly logger: Logger,
-    private readonly what: string,
-  ) {}
+
+  constructor(logger: Logger, what: string) {
+    this.#logger = logger;
+    this.#what = what;
+  }
 
   fail(cause: unknown): void {
     if (this.#active) return;
     this.#active = true;
-    this.logger.error(`${this.what}: unavailable`, { cause: describeCause(cause) });
+    this.#logger.error(`${this.#what}: unavailable`, { cause: describeCause(cause) });
   }
 
   recover(): void {
     if (!this.#active) return;
     this.#active = false;
-    this.logger.warn(`${this.what}: recovered`);
+    this.#logger.warn(`${this.#what}: recovered`);
   }
 
   get failing(): boolean {

@@ -130,7 +130,7 @@ interface Aggregate {
  */
 export class SecurityEventRecorder {
   readonly log: SecurityLog | undefined;
-  readonly #o: SecurityEventRecorderOptions;
+  readonly #config: SecurityEventRecorderOptions;
   readonly #retentionMs: number;
   readonly #intervalMs: number;
   readonly #windowMs: number;
@@ -155,7 +155,7 @@ export class SecurityEventRecorder {
       throw new TypeError("onEvent must be a function");
     }
     this.log = options.log;
-    this.#o = options;
+    this.#config = options;
     this.#retentionMs =
       positive(options.retentionDays, DEFAULT_RETENTION_DAYS, "securityLogRetentionDays") * DAY_MS;
     this.#intervalMs = positive(options.flushIntervalMs, 1000, "flushIntervalMs");
@@ -168,7 +168,7 @@ export class SecurityEventRecorder {
 
   /** Whether anything listens: with neither a log nor a hook, events are not even built. */
   get active(): boolean {
-    return this.log !== undefined || this.#o.onEvent !== undefined;
+    return this.log !== undefined || this.#config.onEvent !== undefined;
   }
 
   /** A lifecycle event (created, rotated, revoked) done by `actorUserId` (null: an operator). */
@@ -179,7 +179,7 @@ export class SecurityEventRecorder {
     client: RequestClient | undefined,
   ): void {
     if (!this.active) return;
-    this.#enqueue(this.#entry(type, token, actorUserId, client, this.#o.clock()));
+    this.#enqueue(this.#entry(type, token, actorUserId, client, this.#config.clock()));
   }
 
   /** A refusal on the verify path, aggregated per type and token per window (see the module comment). */
@@ -224,7 +224,7 @@ export class SecurityEventRecorder {
     at: Date,
   ): SecurityLogEntry {
     const address = client
-      ? clientAddressFrom(client.clientAddress, client.forwardedFor, this.#o.trustedProxies)
+      ? clientAddressFrom(client.clientAddress, client.forwardedFor, this.#config.trustedProxies)
       : undefined;
     return {
       type,
@@ -256,7 +256,7 @@ export class SecurityEventRecorder {
     this.#dropped += count;
     // Once per run of drops: the buffer is full because the log has been failing for a while.
     if (this.#dropped === count) {
-      this.#o.logger.warn("security log: too many entries waiting to be written; dropping the oldest");
+      this.#config.logger.warn("security log: too many entries waiting to be written; dropping the oldest");
     }
   }
 
@@ -279,7 +279,7 @@ export class SecurityEventRecorder {
   }
 
   async #write(all: boolean): Promise<void> {
-    const now = this.#o.clock().getTime();
+    const now = this.#config.clock().getTime();
     for (const windows of this.#open.values()) {
       for (const [tokenId, open] of windows) {
         if (all || now >= open.windowEnds) this.#closeAggregate(windows, tokenId, open);
@@ -311,7 +311,7 @@ export class SecurityEventRecorder {
   }
 
   #tell(stored: readonly StoredSecurityEvent[]): void {
-    const hook = this.#o.onEvent;
+    const hook = this.#config.onEvent;
     if (!hook) return;
     for (const entry of stored) {
       try {

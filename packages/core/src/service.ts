@@ -90,15 +90,15 @@ function futureExpiry(value: string | null, now: Date): Result<Date | null> {
  * at the server's terminal) is not, but still cannot mint a token that could never verify.
  */
 export class TokenService {
-  readonly #c: TokenServiceConfig;
+  readonly #config: TokenServiceConfig;
 
   constructor(config: TokenServiceConfig) {
     if (config.teamTokenRoles.length === 0) throw new TypeError("teamTokenRoles must name at least one role");
-    this.#c = config;
+    this.#config = config;
   }
 
   /** Metadata of a token as the list shows it: never the token, never its digest. */
-  summarize(token: TokenRecord, now = this.#c.clock()): ApiTokenSummary {
+  summarize(token: TokenRecord, now = this.#config.clock()): ApiTokenSummary {
     return {
       id: token.id,
       name: token.name,
@@ -127,7 +127,7 @@ export class TokenService {
     if (!parsed.ok) return parsed;
     const { tokenName, expirationDate = null, scopes = [] } = parsed.value;
     const teamId = parsed.value.teamId ?? null;
-    const now = this.#c.clock();
+    const now = this.#config.clock();
 
     const scopeProblem = this.#checkScopes(scopes);
     if (scopeProblem) return err(scopeProblem);
@@ -141,23 +141,23 @@ export class TokenService {
       if (!actor.ok) return actor;
       userId = principal.userId;
       if (teamId !== null) {
-        const role = await this.#c.directory.findRole(teamId, userId);
-        if (!mayManageTeamTokens(role, this.#c.teamTokenRoles)) {
+        const role = await this.#config.directory.findRole(teamId, userId);
+        if (!mayManageTeamTokens(role, this.#config.teamTokenRoles)) {
           return err(new TokenGateError("forbidden", { message: "You cannot create tokens for this team" }));
         }
       }
     } else {
       if (onBehalfOf === undefined)
         return err(fieldError("userId", "an operator must name the token's user"));
-      const user = await this.#c.directory.findUser(onBehalfOf);
+      const user = await this.#config.directory.findUser(onBehalfOf);
       if (!user) return err(fieldError("userId", `no user ${onBehalfOf}`));
       userId = onBehalfOf;
       if (teamId !== null) {
         // A team token acts as its creator inside the team: one whose creator is not a member
         // would never verify, so refuse to mint it.
-        if (!(await this.#c.directory.findTeam(teamId)))
+        if (!(await this.#config.directory.findTeam(teamId)))
           return err(fieldError("teamId", `no team ${teamId}`));
-        if (!(await this.#c.directory.findRole(teamId, userId))) {
+        if (!(await this.#config.directory.findRole(teamId, userId))) {
           return err(fieldError("teamId", `user ${userId} is not a member of team ${teamId}`));
         }
       }
@@ -165,7 +165,12 @@ export class TokenService {
 
     const minted = await this.#mint({ name: tokenName, userId, teamId, expiresAt, scopes, now });
     if (!minted.ok) return minted;
-    this.#c.securityEvents?.record("created", minted.value.record, actorOf(principal), clientOf(principal));
+    this.#config.securityEvents?.record(
+      "created",
+      minted.value.record,
+      actorOf(principal),
+      clientOf(principal),
+    );
     return ok({ id: minted.value.record.id, token: minted.value.token });
   }
 
@@ -180,18 +185,18 @@ export class TokenService {
         const allowed = await this.#mayManageTeam(principal.userId, filter.teamId);
         if (!allowed.ok) return allowed;
       }
-      tokens = await this.#c.store.listByTeam(filter.teamId);
+      tokens = await this.#config.store.listByTeam(filter.teamId);
     } else if (principal.kind === "user") {
       const actor = await this.activeUser(principal.userId);
       if (!actor.ok) return actor;
-      tokens = await this.#c.store.listByUser(principal.userId);
+      tokens = await this.#config.store.listByUser(principal.userId);
     } else {
       if (filter.userId === undefined) return err(fieldError("userId", "name a user or a team"));
-      tokens = await this.#c.store.listByUser(filter.userId);
+      tokens = await this.#config.store.listByUser(filter.userId);
     }
-    const now = this.#c.clock();
+    const now = this.#config.clock();
     const summaries = tokens.map((t) => this.summarize(t, now));
-    const reader = this.#c.usageReader;
+    const reader = this.#config.usageReader;
     if (reader && summaries.length > 0) {
       try {
         const counts = await reader.counts(summaries.map((s) => s.id));
@@ -214,9 +219,9 @@ export class TokenService {
   async delete(principal: Principal, id: number): Promise<Result<{ id: number }>> {
     const found = await this.#findManageable(principal, id);
     if (!found.ok) return found;
-    await this.#c.store.delete(id);
-    await this.#c.cache?.invalidate([found.value.digest]);
-    this.#c.securityEvents?.record("revoked", found.value, actorOf(principal), clientOf(principal));
+    await this.#config.store.delete(id);
+    await this.#config.cache?.invalidate([found.value.digest]);
+    this.#config.securityEvents?.record("revoked", found.value, actorOf(principal), clientOf(principal));
     return ok({ id });
   }
 
@@ -235,7 +240,7 @@ export class TokenService {
     const found = await this.#findManageable(principal, id);
     if (!found.ok) return found;
     const old = found.value;
-    const now = this.#c.clock();
+    const now = this.#config.clock();
 
     let expiresAt: Date | null;
     if (parsed.value.expirationDate !== undefined) {
@@ -263,18 +268,18 @@ export class TokenService {
     const grace = parsed.value.gracePeriodSeconds ?? 0;
     let oldExpiresAt: Date | null;
     if (grace === 0) {
-      await this.#c.store.delete(old.id);
+      await this.#config.store.delete(old.id);
       oldExpiresAt = now;
     } else {
       const end = new Date(now.getTime() + grace * 1000);
       oldExpiresAt = old.expiresAt && old.expiresAt < end ? old.expiresAt : end;
-      await this.#c.store.markReplaced(old.id, record.id, oldExpiresAt);
+      await this.#config.store.markReplaced(old.id, record.id, oldExpiresAt);
     }
     // The cached copy carries the old expiry; drop it everywhere before answering.
-    await this.#c.cache?.invalidate([old.digest]);
+    await this.#config.cache?.invalidate([old.digest]);
     // The old token's history ends "rotated"; its successor's begins "created".
-    this.#c.securityEvents?.record("rotated", old, actorOf(principal), clientOf(principal));
-    this.#c.securityEvents?.record("created", record, actorOf(principal), clientOf(principal));
+    this.#config.securityEvents?.record("rotated", old, actorOf(principal), clientOf(principal));
+    this.#config.securityEvents?.record("created", record, actorOf(principal), clientOf(principal));
     return ok({ id: record.id, token, previous: { id: old.id, expiresAt: oldExpiresAt.toISOString() } });
   }
 
@@ -288,11 +293,11 @@ export class TokenService {
     principal: Principal,
     query: { teamId?: number; tokenId?: number; cursor?: string; limit?: number } = {},
   ): Promise<Result<ListSecurityEventsResponse>> {
-    const log = this.#c.securityEvents?.log;
+    const log = this.#config.securityEvents?.log;
     if (!log) return err(new TokenGateError("not_found", { message: "This server keeps no security log" }));
     // What this instance has buffered is written first, so a caller reads their own changes (and
     // the history of a token revoked a moment ago is there to authorize against).
-    await this.#c.securityEvents?.flush(false);
+    await this.#config.securityEvents?.flush(false);
     let before: EventPosition | undefined;
     if (query.cursor !== undefined) {
       const position = decodeEventCursor(query.cursor);
@@ -334,15 +339,15 @@ export class TokenService {
     const found = await this.#findManageable({ kind: "user", userId }, tokenId);
     if (found.ok) return ok(undefined);
     if (found.error.code !== "not_found") return found;
-    if (await this.#c.store.findById(tokenId)) return found;
-    const [last] = (await this.#c.securityEvents?.log?.list({ tokenId, limit: 1 })) ?? [];
+    if (await this.#config.store.findById(tokenId)) return found;
+    const [last] = (await this.#config.securityEvents?.log?.list({ tokenId, limit: 1 })) ?? [];
     if (!last) return err(new TokenGateError("not_found"));
     if (last.teamId === null) {
       return last.ownerUserId === userId ? ok(undefined) : err(new TokenGateError("not_found"));
     }
-    const role = await this.#c.directory.findRole(last.teamId, userId);
+    const role = await this.#config.directory.findRole(last.teamId, userId);
     if (!role) return err(new TokenGateError("not_found"));
-    return mayManageTeamTokens(role, this.#c.teamTokenRoles) ? ok(undefined) : cannotManageTeam();
+    return mayManageTeamTokens(role, this.#config.teamTokenRoles) ? ok(undefined) : cannotManageTeam();
   }
 
   async #mint(input: {
@@ -353,7 +358,7 @@ export class TokenService {
     scopes: readonly string[];
     now: Date;
   }): Promise<Result<{ record: TokenRecord; token: string }>> {
-    const { digester, format, store } = this.#c;
+    const { digester, format, store } = this.#config;
     const token = format.generate();
     try {
       const record = await store.insert({
@@ -372,7 +377,7 @@ export class TokenService {
       // reach the router's catch-all, which answers 503 "store unavailable".
       if (!(error instanceof StoreConstraintError)) throw error;
       if (error.field !== null) return err(fieldError(error.field, error.message));
-      (this.#c.logger ?? consoleLogger).error("the token store refused a new token", {
+      (this.#config.logger ?? consoleLogger).error("the token store refused a new token", {
         cause: error.message,
       });
       return err(new TokenGateError("internal_error"));
@@ -380,7 +385,7 @@ export class TokenService {
   }
 
   #checkScopes(scopes: readonly string[]): TokenGateError | null {
-    const allowed = this.#c.allowedScopes;
+    const allowed = this.#config.allowedScopes;
     if (!allowed) return null;
     const unknown = scopes.filter((s) => !allowed.includes(s));
     return unknown.length ? fieldError("scopes", `unknown scope(s): ${unknown.join(", ")}`) : null;
@@ -391,7 +396,7 @@ export class TokenService {
    * 401, disabled is 403. Every user call starts here, and so does the token page's session.
    */
   async activeUser(userId: number): Promise<Result<DirectoryUser>> {
-    const user = await this.#c.directory.findUser(userId);
+    const user = await this.#config.directory.findUser(userId);
     if (!user) return err(new TokenGateError("unauthenticated"));
     if (user.disabled) return err(new TokenGateError("forbidden", { message: "Your account is disabled" }));
     return ok(user);
@@ -400,8 +405,8 @@ export class TokenService {
   async #mayManageTeam(userId: number, teamId: number): Promise<Result<void>> {
     const actor = await this.activeUser(userId);
     if (!actor.ok) return actor;
-    const role = await this.#c.directory.findRole(teamId, userId);
-    return mayManageTeamTokens(role, this.#c.teamTokenRoles) ? ok(undefined) : cannotManageTeam();
+    const role = await this.#config.directory.findRole(teamId, userId);
+    return mayManageTeamTokens(role, this.#config.teamTokenRoles) ? ok(undefined) : cannotManageTeam();
   }
 
   /**
@@ -409,7 +414,7 @@ export class TokenService {
    * is not in, is "not found": ids must not reveal what exists.
    */
   async #findManageable(principal: Principal, id: number): Promise<Result<TokenRecord>> {
-    const token = await this.#c.store.findById(id);
+    const token = await this.#config.store.findById(id);
     if (principal.kind === "operator") return token ? ok(token) : err(new TokenGateError("not_found"));
     const actor = await this.activeUser(principal.userId);
     if (!actor.ok) return actor;
@@ -417,8 +422,8 @@ export class TokenService {
     if (token.teamId === null) {
       return token.userId === principal.userId ? ok(token) : err(new TokenGateError("not_found"));
     }
-    const role = await this.#c.directory.findRole(token.teamId, principal.userId);
+    const role = await this.#config.directory.findRole(token.teamId, principal.userId);
     if (!role) return err(new TokenGateError("not_found"));
-    return mayManageTeamTokens(role, this.#c.teamTokenRoles) ? ok(token) : cannotManageTeam();
+    return mayManageTeamTokens(role, this.#config.teamTokenRoles) ? ok(token) : cannotManageTeam();
   }
 }

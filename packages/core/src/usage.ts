@@ -33,10 +33,16 @@ export class BatchedUsageRecorder implements UsageRecorder {
   #flushing: Promise<void> = Promise.resolve();
   #closed = false;
 
+  readonly #store: Pick<TokenStore, "touchLastUsed">;
+  readonly #config: { intervalMs?: number; logger?: Logger };
+
   constructor(
-    private readonly store: Pick<TokenStore, "touchLastUsed">,
-    private readonly options: { intervalMs?: number; logger?: Logger } = {},
-  ) {}
+    store: Pick<TokenStore, "touchLastUsed">,
+    config: { intervalMs?: number; logger?: Logger } = {},
+  ) {
+    this.#store = store;
+    this.#config = config;
+  }
 
   touch(tokenId: number, at: Date): void {
     const previous = this.#pending.get(tokenId);
@@ -49,7 +55,7 @@ export class BatchedUsageRecorder implements UsageRecorder {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.flush();
-    }, this.options.intervalMs ?? 5_000);
+    }, this.#config.intervalMs ?? 5_000);
     this.#timer.unref();
   }
 
@@ -59,7 +65,7 @@ export class BatchedUsageRecorder implements UsageRecorder {
       const entries = [...this.#pending].map(([id, at]) => ({ id, at }));
       this.#pending.clear();
       try {
-        await this.store.touchLastUsed(entries);
+        await this.#store.touchLastUsed(entries);
       } catch (cause) {
         // Put them back: a later flush retries, and a newer time for the same token wins.
         for (const { id, at } of entries) {
@@ -68,7 +74,7 @@ export class BatchedUsageRecorder implements UsageRecorder {
         }
         // Only a touch armed the timer, so on a server gone quiet the retry never came.
         if (!this.#closed) this.#arm();
-        this.options.logger?.warn("last-used times could not be written; will retry", {
+        this.#config.logger?.warn("last-used times could not be written; will retry", {
           tokens: entries.length,
           cause: describeCause(cause),
         });
