@@ -1,3 +1,8 @@
+/**
+ * The composition root: `createTokenGate` checks every option once and wires the verifier, the
+ * token service, the admin router, the cache, the security log and telemetry from them. The
+ * framework adapters take a gate (or its options) and nothing else.
+ */
 import { TokenAdmin } from "./admin/admin";
 import { TrustedOrigins } from "./admin/cross-site";
 import { assertRealm } from "./errors";

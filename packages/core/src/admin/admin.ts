@@ -2,6 +2,10 @@
  * The admin router, framework-free: which routes there are, what a call carries, and the answer to
  * each. The Express, Koa and Hono routers register `ADMIN_ROUTES`, read a request into an
  * `AdminCall`, and write back the `HttpAnswer` that `TokenAdmin.handle` returns.
+ *
+ * Longer than most files here because the routes, the call's shape and the dispatch are one table
+ * read three ways; the page's answers, the cross-site check and the OpenAPI document have files
+ * of their own.
  */
 
 import { adminFailureAnswer, type HttpAnswer, jsonAnswer, TokenGateError } from "../errors";

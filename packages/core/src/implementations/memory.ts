@@ -1,3 +1,7 @@
+/**
+ * The store and directory ports (ports/types.ts) in process memory, for tests and single-process
+ * demos. They pass the same conformance suites as the SQLite and PostgreSQL implementations.
+ */
 import {
   type CredentialReader,
   type CredentialRows,

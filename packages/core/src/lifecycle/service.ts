@@ -1,3 +1,10 @@
+/**
+ * The token lifecycle, `TokenService`: create, list, revoke, rotate and the security log's pages,
+ * each with the rule of who may do it. The admin router and the CLI call it; it calls the ports.
+ *
+ * Longer than most files here because every method shares the same who-may rules
+ * (`activeUser`, `mayManageTeamTokens`, `#findManageable`), which apart would have to be exported.
+ */
 import { StoreConstraintError, TokenGateError } from "../errors";
 import type { SecurityEventRecorder } from "../observability/security-events";
 import type { Clock } from "../ports/clock";

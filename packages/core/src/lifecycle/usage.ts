@@ -1,3 +1,7 @@
+/**
+ * Last-used times and usage counts: the ports that write and read them, and the batched recorder
+ * that keeps their writes off the request path (the verifier touches, a timer flushes).
+ */
 import { describeCause, type Logger } from "../ports/logger";
 import type { TokenStore } from "../ports/types";
 

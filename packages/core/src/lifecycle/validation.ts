@@ -1,3 +1,7 @@
+/**
+ * From a zod schema's refusal to the one error family: a `validation_failed` error naming each
+ * field. The service and the admin router validate through `parseOrFail`.
+ */
 import type { z } from "zod";
 import { type FieldIssue, TokenGateError } from "../errors";
 

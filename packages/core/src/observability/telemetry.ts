@@ -20,6 +20,9 @@
  * provider registered by an API of the same or a later minor version, so an application whose SDK
  * brings 1.9 (SDK 2.x, the line for Node 20) or anything newer is seen. A later minor here would
  * silently see nothing in those applications.
+ *
+ * Longer than most files here because the verify probe, the admin spans and the cache's observer
+ * share one set of instruments and attribute names.
  */
 import {
   type Attributes,

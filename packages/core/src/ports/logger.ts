@@ -1,3 +1,8 @@
+/**
+ * The logger port, its console and silent implementations, and `OnceLog`, which reports an outage
+ * when it starts and when it ends rather than on every request that meets it.
+ */
+
 /** Where tokengate reports trouble. Messages carry no token and no digest. */
 export interface Logger {
   warn(message: string, meta?: Record<string, unknown>): void;

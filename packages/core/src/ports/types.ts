@@ -1,3 +1,11 @@
+/**
+ * The ports the core is written against: the token store, the directory of users and teams, the
+ * credential cache and lookup, and the identity and principal types they deal in. SQLite,
+ * PostgreSQL, Redis and the memory implementations satisfy them, each through one conformance suite.
+ *
+ * One file rather than one per port: the records they exchange (`TokenRecord`, `ResolvedCredential`)
+ * are shared by all of them.
+ */
 import type { CacheHealth } from "../observability/health";
 import type { RequestClient } from "../observability/security-events";
 

@@ -1,3 +1,7 @@
+/**
+ * Who the client is, for limits on failed attempts and for the security log: the socket's peer, or
+ * behind proxies the application trusts (`trustedProxies`), the nearest untrusted X-Forwarded-For hop.
+ */
 import { BlockList, isIP } from "node:net";
 
 /**

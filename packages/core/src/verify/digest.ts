@@ -1,3 +1,7 @@
+/**
+ * Token digests, the only form a token is stored in: SHA-512 hex (Documenso's, the default) and HMAC
+ * with a server secret. The verifier looks a digest up; the service stores one at creation.
+ */
 import * as crypto from "node:crypto";
 
 /** Turns a plain token into the value stored and looked up. The plain token is never stored. */

@@ -1,3 +1,8 @@
+/**
+ * The whole decision of a tokengate middleware, framework-free: verify or reuse an identity, check
+ * the route's scopes, continue or answer. The Express, Koa and Hono middlewares only read the
+ * request into a `CredentialInput` and act on the `AuthDecision`.
+ */
 import type { HttpAnswer } from "../errors";
 import type { TokenGate, TokenGateOptions } from "../gate";
 import { createTokenGate, isTokenGate } from "../gate";

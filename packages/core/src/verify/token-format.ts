@@ -1,3 +1,7 @@
+/**
+ * Token formats: how a plain token is generated and how its shape is checked before any hashing or
+ * I/O. Documenso's `api_` + 16 characters is the default; the checksum format is opt-in.
+ */
 import { randomBytes } from "node:crypto";
 
 /** How plain tokens look: how to mint one, and a cheap shape check run before any lookup. */

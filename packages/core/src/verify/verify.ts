@@ -1,3 +1,11 @@
+/**
+ * The verify pipeline: `TokenVerifier` takes what the adapter read off a request (`CredentialInput`)
+ * and answers an identity or the RFC 6750 refusal, in DESIGN.md's order. Also the ports it calls
+ * (`RateLimiter`, `FailureLimiter`) and `scopeGuard`, the per-route scope check.
+ *
+ * Longer than most files here because the order of the checks is the contract, and it reads best
+ * as one class from the header to the rate limit.
+ */
 import { assertRealm, authFailureAnswer, type HttpAnswer, TokenGateError } from "../errors";
 import { isExpired } from "../lifecycle/expiration";
 import type { UsageRecorder } from "../lifecycle/usage";
