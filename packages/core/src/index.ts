@@ -151,6 +151,7 @@ export {
   type MiddlewareOptions,
   queryTokenInput,
 } from "./verify/middleware";
+export { NodeCredentialInput } from "./verify/node-credential-input";
 export {
   checksumTokenFormat,
   documensoTokenFormat,

@@ -11,13 +11,12 @@ import {
   type AdminRouterSettings,
   type AuthIdentity,
   adminBodyTimeout,
-  authorizationFromRawHeaders,
-  type CredentialInput,
   checkAdminRouterOptions,
   createAuthDecider,
   type HttpAnswer,
   type MiddlewareOptions,
   matchAdminRoute,
+  NodeCredentialInput,
   nodeRequestOrigin,
   queryTokenInput,
   readNodeBody,
@@ -42,31 +41,6 @@ function send(res: Response, answer: HttpAnswer): void {
 }
 
 /**
- * What the gate reads off one request: the credential, and the client's address and headers only
- * when the verifier asks for them (a failure limiter, the security log). A class, as in the Koa
- * and Hono adapters, so the lazy getters cost no allocation per request.
- */
-class ExpressCredentialInput implements CredentialInput {
-  readonly #req: Request;
-
-  constructor(
-    readonly authorization: CredentialInput["authorization"],
-    readonly queryToken: CredentialInput["queryToken"],
-    req: Request,
-  ) {
-    this.#req = req;
-  }
-
-  get clientAddress(): string | undefined {
-    return this.#req.socket.remoteAddress;
-  }
-
-  header(name: string): string | undefined {
-    return this.#req.get(name);
-  }
-}
-
-/**
  * Authenticates every request, or answers 400/401/403/429/503 before the handler runs.
  *
  * @example
@@ -83,12 +57,7 @@ export function tokengate(
   return async function tokengateMiddleware(req, res, next) {
     try {
       const decision = await decider.decide(
-        () =>
-          new ExpressCredentialInput(
-            authorizationFromRawHeaders(req.rawHeaders),
-            queryTokenInput(resolved, req.originalUrl),
-            req,
-          ),
+        () => new NodeCredentialInput(req, queryTokenInput(resolved, req.originalUrl)),
         req.auth,
       );
       if (decision.action === "respond") return send(res, decision.answer);

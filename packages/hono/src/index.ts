@@ -11,13 +11,13 @@ import {
   type AdminRouterSettings,
   type AuthIdentity,
   adminBodyTimeout,
-  authorizationFromRawHeaders,
   type CredentialInput,
   checkAdminRouterOptions,
   createAuthDecider,
   fetchRequestOrigin,
   type HttpAnswer,
   type MiddlewareOptions,
+  NodeCredentialInput,
   nodeRequestOrigin,
   queryTokenInput,
   readWebBody,
@@ -48,12 +48,12 @@ function nodeIncoming(c: Context): IncomingMessage | undefined {
  * fetch's `Headers` join them with ", ", so two `Token x` lines would read as one value of an
  * unknown scheme (401, where DESIGN.md says 400). Other runtimes read the fetch `Request`.
  *
- * The client address and `header(name)` are read only when the verifier asks (X-Forwarded-For for a
- * failure limiter, User-Agent for the security log), so a deployment without them pays nothing. They live on a class,
- * not on an object literal: V8 builds each literal that has getters as a dictionary-mode object
- * with fresh accessor pairs, and those kept every request's context (which the getters capture)
- * alive through young-generation collections, so under load all of it was promoted and freed only
- * by full collections (about 25 CPU µs a request, and the p99 pauses).
+ * The client address and `header(name)` are read only when the verifier asks (X-Forwarded-For for
+ * a failure limiter, User-Agent for the security log), so a deployment without them pays nothing.
+ * They live on a class, not on an object literal: V8 builds each literal that has getters as a
+ * dictionary-mode object with fresh accessor pairs, and those kept every request's context (which
+ * the getters capture) alive through young-generation collections, so under load all of it was
+ * promoted and freed only by full collections (about 25 CPU µs a request, and the p99 pauses).
  */
 function credentialInputOf(
   c: Context,
@@ -62,42 +62,29 @@ function credentialInputOf(
 ): CredentialInput {
   const incoming = nodeIncoming(c);
   if (incoming?.rawHeaders) {
-    return new NodeCredentialInput(
-      authorizationFromRawHeaders(incoming.rawHeaders),
-      queryTokenInput(gate, c.req.url),
-      c,
-      incoming,
-      address,
-    );
+    return new HonoNodeCredentialInput(incoming, queryTokenInput(gate, c.req.url), c, address);
   }
   return new FetchCredentialInput(c.req.raw.headers, queryTokenInput(gate, c.req.url), c, address);
 }
 
-class NodeCredentialInput implements CredentialInput {
+/** The core's Node input, with the client's address found as the app says (`clientAddress`). */
+class HonoNodeCredentialInput extends NodeCredentialInput {
   readonly #c: Context;
-  readonly #incoming: IncomingMessage;
   readonly #address: (c: Context) => string | undefined;
 
   constructor(
-    readonly authorization: CredentialInput["authorization"],
-    readonly queryToken: CredentialInput["queryToken"],
-    c: Context,
     incoming: IncomingMessage,
+    queryToken: CredentialInput["queryToken"],
+    c: Context,
     address: (c: Context) => string | undefined,
   ) {
+    super(incoming, queryToken);
     this.#c = c;
-    this.#incoming = incoming;
     this.#address = address;
   }
 
-  get clientAddress(): string | undefined {
+  override get clientAddress(): string | undefined {
     return this.#address(this.#c);
-  }
-
-  header(name: string): string | undefined {
-    // Node joins a repeated header into one string; only set-cookie, which the core never asks, is a list.
-    const value = this.#incoming.headers[name];
-    return Array.isArray(value) ? value.join(", ") : value;
   }
 }
 

@@ -3,23 +3,18 @@ import { MemoryDirectory, MemoryTokenStore } from "../implementations/memory";
 import { TrustedProxies } from "../verify/client-address";
 import { type CrossSitePolicy, isCrossOriginRequest, TrustedOrigins } from "./cross-site";
 
-/** A request as these cases write it, one field per header the check asks for by name. */
-interface Sent {
-  readonly scheme: "http" | "https";
-  readonly peerAddress?: string | undefined;
-  readonly origin?: string | undefined;
-  readonly host?: string | undefined;
-  readonly secFetchSite?: string | undefined;
-  readonly forwardedProto?: string | undefined;
-  readonly forwardedHost?: string | undefined;
-}
-
-const HEADER_FIELDS: Readonly<Record<string, keyof Sent>> = {
+/** The header each field of a case stands for: the check asks for headers by name. */
+const HEADER_FIELDS = {
   origin: "origin",
   host: "host",
   "sec-fetch-site": "secFetchSite",
   "x-forwarded-proto": "forwardedProto",
   "x-forwarded-host": "forwardedHost",
+} as const;
+
+/** A request as these cases write it: the connection, and one field per header. */
+type Sent = { readonly scheme: "http" | "https"; readonly peerAddress?: string | undefined } & {
+  readonly [field in (typeof HEADER_FIELDS)[keyof typeof HEADER_FIELDS]]?: string | undefined;
 };
 
 const isCrossOrigin = (sent: Sent, policy?: CrossSitePolicy) =>
@@ -28,7 +23,7 @@ const isCrossOrigin = (sent: Sent, policy?: CrossSitePolicy) =>
       scheme: sent.scheme,
       peerAddress: sent.peerAddress,
       header: (name) => {
-        const field = HEADER_FIELDS[name];
+        const field = HEADER_FIELDS[name as keyof typeof HEADER_FIELDS];
         return field === undefined ? undefined : sent[field];
       },
     },

@@ -5,6 +5,7 @@
  * the three adapters hand the core the same facts, with the scheme from the connection itself.
  */
 import type { IncomingMessage } from "node:http";
+import { nodeHeader } from "../verify/node-credential-input";
 import type { RequestOrigin } from "./cross-site";
 
 /**
@@ -13,12 +14,6 @@ import type { RequestOrigin } from "./cross-site";
  * records with each lifecycle event.
  */
 export type AdminRequestFacts = RequestOrigin;
-
-/** A Node request's header: Node joins repeated headers it does not know into one string; an array only for set-cookie. */
-export function nodeHeader(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(", ") : value;
-}
 
 /** The request facts of a Node request. An empty `Origin:` header stays `""`, which is refused. */
 export function nodeRequestOrigin(req: IncomingMessage): AdminRequestFacts {

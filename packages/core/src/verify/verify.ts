@@ -10,7 +10,11 @@ import { assertRealm, authFailureAnswer, type HttpAnswer, TokenGateError } from 
 import { isExpired } from "../lifecycle/expiration";
 import type { UsageRecorder } from "../lifecycle/usage";
 import type { ComponentHealth } from "../observability/health";
-import { requestClientOf, type SecurityEventRecorder } from "../observability/security-events";
+import {
+  type EventToken,
+  requestClientOf,
+  type SecurityEventRecorder,
+} from "../observability/security-events";
 import type { GateTelemetry, VerifyProbe } from "../observability/telemetry";
 import type { Clock } from "../ports/clock";
 import { type Logger, OnceLog } from "../ports/logger";
@@ -153,6 +157,23 @@ export class TokenVerifier {
 
   #failWith(error: TokenGateError): VerifyOutcome {
     return { ok: false, error, answer: authFailureAnswer(error, this.realm) };
+  }
+
+  /** Tells the security log of a refusal it keeps, with the client the request names. */
+  #refused(
+    type: Parameters<SecurityEventRecorder["refusedOnUse"]>[0],
+    token: EventToken,
+    actorUserId: number,
+    input: CredentialInput,
+    now: Date,
+  ): void {
+    this.#config.securityEvents?.refusedOnUse(
+      type,
+      token,
+      actorUserId,
+      requestClientOf(input.clientAddress, input),
+      now,
+    );
   }
 
   /**
@@ -323,23 +344,11 @@ export class TokenVerifier {
       }
     }
     if (actingUser.disabled || teamOwner?.disabled) {
-      this.#config.securityEvents?.refusedOnUse(
-        "refused_disabled_owner",
-        record,
-        actingUser.id,
-        requestClientOf(input.clientAddress, input),
-        now,
-      );
+      this.#refused("refused_disabled_owner", record, actingUser.id, input, now);
       return Promise.resolve(this.#fail("owner_disabled"));
     }
     if (isExpired(record.expiresAt, now)) {
-      this.#config.securityEvents?.refusedOnUse(
-        "expired_on_use",
-        record,
-        actingUser.id,
-        requestClientOf(input.clientAddress, input),
-        now,
-      );
+      this.#refused("expired_on_use", record, actingUser.id, input, now);
       return Promise.resolve(this.#fail("token_expired"));
     }
 
@@ -386,13 +395,7 @@ export class TokenVerifier {
         teamId: identity.teamId,
         userId: identity.userId,
       };
-      this.#config.securityEvents?.refusedOnUse(
-        "rate_limited",
-        token,
-        identity.userId,
-        requestClientOf(input.clientAddress, input),
-        now,
-      );
+      this.#refused("rate_limited", token, identity.userId, input, now);
       const error = new TokenGateError("rate_limited", { retryAfter: decision.retryAfter ?? 1 });
       const answer = authFailureAnswer(error, this.realm);
       return {
