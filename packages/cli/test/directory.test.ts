@@ -189,8 +189,7 @@ for (const store of STORES) {
             stderr: "",
           });
           expect(await callMe(server, personal)).toMatchObject({ status: 401, error: "invalid_token" });
-        }, // A dozen CLI processes in a row: room for a machine busy with the other suites.
-        90_000);
+        }, 90_000); // A dozen CLI processes in a row: room for a machine busy with the other suites.
       });
     },
   );

@@ -110,6 +110,13 @@ export {
   type StoredSecurityEvent,
   toSecurityEvent,
 } from "./ports/security-log";
+export {
+  SECURITY_EVENT_COLUMNS,
+  SECURITY_EVENT_INSERT_COLUMNS,
+  type SecurityEventRow,
+  securityEventFromRow,
+  securityEventValues,
+} from "./ports/security-log-rows";
 export { isStoreInputFault } from "./ports/store-fault";
 export {
   type AuthIdentity,
