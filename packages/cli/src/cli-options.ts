@@ -3,15 +3,16 @@
  * commander's `InvalidArgumentError`: one line on stderr, exit 2, before any store is opened.
  * Where the HTTP API has a rule for a value, the parser asks the core's own schema.
  */
-import { EXPIRATION_PRESETS, ExpirationDateSchema, type TeamRole } from "@tokengate/core";
+import { EXPIRATION_PRESETS, ExpirationDateSchema, parseId, type TeamRole } from "@tokengate/core";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { parseDurationSeconds } from "./duration";
 
+/** An id argument (`--user`, `--team`, a token's id): the core's id rule, which the admin router's ids follow too. */
 export function positiveInteger(name: string) {
   return (value: string): number => {
-    if (!/^[1-9][0-9]{0,15}$/.test(value))
-      throw new InvalidArgumentError(`${name} must be a positive integer.`);
-    return Number(value);
+    const id = parseId(value);
+    if (id === null) throw new InvalidArgumentError(`${name} must be a positive integer.`);
+    return id;
   };
 }
 
