@@ -12,6 +12,7 @@ module.exports = {
     "^@tokengate/(core|admin-page|express|koa|hono|cache|redis|sqlite|postgres|cli)$":
       "<rootDir>/packages/$1/src/index.ts",
     "^@tokengate/test-support$": "<rootDir>/tests/support/index.ts",
+    "^@tokengate/test-support/topologies$": "<rootDir>/tests/support/topologies.ts",
   },
   testMatch: [
     "<rootDir>/packages/*/src/**/*.test.ts",

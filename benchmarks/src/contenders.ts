@@ -1,5 +1,7 @@
 /** Who runs in the HTTP benchmark. Each contender is one server process answering `GET /hello`. */
 
+import type { GateEnvironment } from "./gates";
+
 export type Framework = "hono" | "express" | "koa";
 
 export type ContenderKind =
@@ -70,17 +72,12 @@ export const CONTENDERS: readonly Contender[] = [
   ...PEERS.map(({ kind, framework, label }) => ({ id: `${framework}/${kind}`, kind, framework, label })),
 ];
 
-/** The settings a server process needs, passed as one JSON argument. */
-export interface ServerSettings {
+/**
+ * The settings a server process needs, passed as one JSON argument: its contender, and where the
+ * stores and Redis are (the SQLite file is the one the tokengate and hand-written contenders read).
+ */
+export interface ServerSettings extends GateEnvironment {
   readonly contender: Contender;
-  /** The SQLite file the tokengate and hand-written contenders read. */
-  readonly sqliteFile: string;
-  readonly postgresUrl: string;
-  readonly postgresSchema: string;
-  readonly redisUrl: string;
-  readonly redisPrefix: string;
-  /** `redis+cluster://…` of the cluster the cluster rows use; absent: those rows are "pending". */
-  readonly redisClusterUrl?: string;
 }
 
 /** What a server process tells the parent: that it listens (or cannot), and its CPU time when asked. */

@@ -204,7 +204,7 @@ function validExpiry(value: unknown, after = START.getTime()): boolean {
 // Calling the router, and what every answer must look like.
 
 async function call(
-  extra: Partial<AdminCall> & Pick<AdminCall, "operation">,
+  { origin, ...extra }: Partial<AdminCall> & Pick<AdminCall, "operation"> & { origin?: string | undefined },
   path: string,
 ): Promise<HttpAnswer> {
   cases++;
@@ -213,7 +213,8 @@ async function call(
     body: { kind: "absent" },
     actorUserId: USERS.alice,
     scheme: "http",
-    host: "app.test",
+    // Sent to Host app.test, from the Origin the case names (none when undefined).
+    header: (name) => (name === "host" ? "app.test" : name === "origin" ? origin : undefined),
     ...extra,
   });
   const key = `${extra.operation} ${answer.status}`;

@@ -4,20 +4,19 @@
  */
 import { once } from "node:events";
 import { FailedAuthLimiter, RedisLimitStore, TokenRateLimiter } from "@tokengate/redis";
-import { describeWithServices } from "@tokengate/test-support";
+import { describeWithServices, type PrivateRedis, startPrivateRedis } from "@tokengate/test-support";
 import { Redis } from "ioredis";
 import { bearer, buildGate, honoApp, mintToken } from "./fixture";
-import { type OwnRedis, startOwnRedis } from "./own-redis";
 
 const NOW = new Date("2025-06-15T08:00:00.000Z");
 const quiet = { warn() {}, error() {} };
 
 describeWithServices(["redis-server"], "when Redis stops during limiting", () => {
-  let server: OwnRedis;
+  let server: PrivateRedis;
   let redis: Redis;
 
   beforeEach(async () => {
-    server = await startOwnRedis();
+    server = await startPrivateRedis();
     // A short disconnectTimeout: ioredis otherwise keeps a 2 s timer for a socket the killed server
     // already closed, and jest waits for it after the last test.
     redis = new Redis(server.url, { retryStrategy: () => 50, disconnectTimeout: 100 });
@@ -86,7 +85,7 @@ describeWithServices(["redis-server"], "when Redis stops during limiting", () =>
     expect(limited.headers.get("retry-after")).toBe("20");
     expect(logged).toEqual(["rate limits in Redis (limiting in memory meanwhile): unavailable"]);
 
-    server = await startOwnRedis(server.port);
+    server = await startPrivateRedis(server.port);
     if (redis.status !== "ready") await once(redis, "ready");
     const back = await get(token);
     // Redis still had nothing beyond its own first count (a fresh server): r counts from Redis again.

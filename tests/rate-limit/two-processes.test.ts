@@ -2,40 +2,16 @@
  * Two app processes, one Redis: the limit holds exactly across instances under a burst of
  * parallel requests, and each allowed request saw a distinct `remaining`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
+import type { ChildProcess } from "node:child_process";
 import { describeWithServices, redisUrl } from "@tokengate/test-support";
 import { Redis } from "ioredis";
+import { startLimitedApp, stopLimitedApps } from "./limited-apps";
 
-const ROOT = join(__dirname, "..", "..");
 const PREFIX = `tg-test:rate-limit-procs:${process.pid}:${Date.now()}:`;
 const TOKEN = "api_twoprocesses0001";
 const LIMIT = 173;
 
-async function startApp(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(join(ROOT, "node_modules/.bin/tsx"), [join(__dirname, "limited-app.ts")], {
-    cwd: join(ROOT, "tests"),
-    env: {
-      ...process.env,
-      REDIS_URL: redisUrl,
-      PREFIX,
-      TOKEN,
-      LIMIT: String(LIMIT),
-      NOW: "2025-06-15T08:00:00.000Z",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const [line] = (await Promise.race([
-    once(lines, "line"),
-    once(child, "exit").then(() => {
-      throw new Error("limited-app exited before listening");
-    }),
-  ])) as [string];
-  return { child, port: (JSON.parse(line) as { port: number }).port };
-}
+const startApp = () => startLimitedApp(redisUrl, { prefix: PREFIX, token: TOKEN, limit: LIMIT });
 
 describeWithServices(["redis"], "rate limits across two app processes sharing Redis", () => {
   const apps: Array<{ child: ChildProcess; port: number }> = [];
@@ -45,13 +21,7 @@ describeWithServices(["redis"], "rate limits across two app processes sharing Re
   }, 60_000);
 
   afterAll(async () => {
-    for (const { child } of apps) {
-      if (child.exitCode === null) {
-        const exited = once(child, "exit");
-        child.kill("SIGTERM");
-        await exited;
-      }
-    }
+    await stopLimitedApps(apps);
     const redis = new Redis(redisUrl);
     const keys = await redis.keys(`${PREFIX}*`); // this file's few keys only
     if (keys.length > 0) await redis.del(...keys);

@@ -16,102 +16,54 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { performance } from "node:perf_hooks";
-import { migrate, PostgresDirectory } from "@tokengate/postgres";
-import { describeWithServices, postgresUrl, redisUrl } from "@tokengate/test-support";
-import Redis from "ioredis";
-import { Pool } from "pg";
-import {
-  type AppProcess,
-  createToken,
-  FRAMEWORKS,
-  killAllChildren,
-  REPO_ROOT,
-  SESSION_HEADER,
-  send,
-  startApp,
-} from "./app-fleet";
+import { describeWithServices } from "@tokengate/test-support";
+import { type Fleet, type FleetRedis, REPO_ROOT, sharedRedis, startFleet } from "./app-fleet";
 import {
   DISTRIBUTION_HEADER,
   distributionRow,
   type InstanceOutcome,
   outcomeOf,
-  startLoops,
-  untilAnsweredAfter,
+  revokeUnderLoad,
 } from "./request-loops";
 
 const BOUND_MS = 0;
 const TRIALS = 40;
-const USER_ID = 1;
 /** Loops run until each instance answered this many before the revocation: it is seen accepting. */
 const BEFORE_COUNT = 5;
 /** Loops go on until each instance answered this many requests sent after the answer. */
 const AFTER_COUNT = 5;
 
 describeWithServices(["redis", "postgres"], "revocation across three app processes (tiered cache on)", () => {
-  const schema = `tg_revocation_${process.pid}`;
-  const prefix = `tg-revocation-${process.pid}:`;
-  let pool: Pool;
-  let apps: AppProcess[] = [];
+  let fleet: Fleet<FleetRedis> | undefined;
 
   beforeAll(async () => {
-    pool = new Pool({ connectionString: postgresUrl, max: 2 });
-    await migrate(pool, { schema });
-    await new PostgresDirectory(pool, { schema }).upsertUser({
-      id: USER_ID,
-      name: "Ada",
-      email: "ada@example.com",
-      disabled: false,
+    fleet = await startFleet({
+      schema: `tg_revocation_${process.pid}`,
+      redisPrefix: `tg-revocation-${process.pid}:`,
+      redis: sharedRedis,
     });
-    apps = await Promise.all(
-      FRAMEWORKS.map((framework) =>
-        startApp(framework, { pgUrl: postgresUrl, pgSchema: schema, redisUrl, redisPrefix: prefix }),
-      ),
-    );
   }, 30_000);
 
   afterAll(async () => {
     // Each instance closes its sockets, cache and pool and exits 0 on SIGTERM, as a deploy would stop it.
-    expect(await Promise.all(apps.map((app) => app.stop()))).toEqual(apps.map(() => 0));
-    await killAllChildren();
-    if (pool) {
-      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await pool.end();
-    }
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    const codes = await fleet?.stop();
+    expect(codes).toEqual(fleet?.apps.map(() => 0));
   });
 
   it(`no instance accepts a revoked token sent later than ${BOUND_MS} ms after DELETE answers (${TRIALS} trials)`, async () => {
+    const { apps } = fleet!;
     const outcomes: Array<InstanceOutcome & { trial: number; instance: string; revoker: string }> = [];
     const answerMs: number[] = [];
 
     for (let trial = 0; trial < TRIALS; trial++) {
-      const revoker = apps[trial % apps.length]!;
-      const creator = apps[(trial + 1) % apps.length]!;
-      const { id, token } = await createToken(creator, USER_ID, `trial ${trial}`);
-      const bearer = { authorization: `Bearer ${token}` };
-      // Warm every tier on every instance: the first request fills Redis and the LRU, the second
-      // is served from the LRU, which is where a stale entry would outlive the revocation.
-      for (const app of apps) {
-        for (let i = 0; i < 2; i++)
-          expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(200);
-      }
-
-      const loopsStartedAt = performance.now();
-      const loops = apps.map((app) => startLoops(app, token));
-      await untilAnsweredAfter(loops, loopsStartedAt, BEFORE_COUNT, 3000);
-      const deleteSentAt = performance.now();
-      const revoked = await send(revoker.agent, revoker.port, "DELETE", `/api-tokens/${id}`, {
-        [SESSION_HEADER]: String(USER_ID),
+      // Warm in every tier of every instance, then revoked while loops run at all three.
+      const { revoker, answer, deleteSentAt, t0, exchanges } = await revokeUnderLoad(apps, trial, {
+        before: BEFORE_COUNT,
+        after: AFTER_COUNT,
+        boundMs: BOUND_MS,
       });
-      const t0 = performance.now();
-      expect(revoked.status).toBe(204);
+      expect(answer.status).toBe(204);
       answerMs.push(t0 - deleteSentAt);
-      await untilAnsweredAfter(loops, t0 + BOUND_MS, AFTER_COUNT, 3000);
-      const exchanges = await Promise.all(loops.map((loop) => loop.stop()));
 
       apps.forEach((app, i) => {
         const outcome = outcomeOf(exchanges[i]!, deleteSentAt, t0, BOUND_MS);

@@ -12,47 +12,27 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { migrate, PostgresDirectory } from "@tokengate/postgres";
-import { describeWithServices, postgresUrl } from "@tokengate/test-support";
-import { Pool } from "pg";
+import { describeWithServices, type PrivateRedis, startPrivateRedis } from "@tokengate/test-support";
 import {
-  type AppProcess,
   createToken,
-  FRAMEWORKS,
-  type HttpResult,
-  killAllChildren,
-  type PrivateRedis,
+  type Fleet,
   REPO_ROOT,
-  SESSION_HEADER,
+  revokeToken,
   send,
-  startApp,
-  startPrivateRedis,
+  startFleet,
+  USER_ID,
+  untilDegraded,
 } from "./app-fleet";
-import { type Exchange, outcomeOf, type RequestLoops, startLoops, untilAnsweredAfter } from "./request-loops";
+import {
+  type Exchange,
+  outcomeOf,
+  type RequestLoops,
+  revokeWhileLoaded,
+  startLoops,
+  untilAnsweredAfter,
+} from "./request-loops";
 
 const BOUND_MS = 0;
-const USER_ID = 1;
-
-async function healthOf(app: AppProcess): Promise<{ degraded: boolean }> {
-  return JSON.parse((await send(app.agent, app.port, "GET", "/health")).body) as { degraded: boolean };
-}
-
-/** Polls until every instance reports `degraded === wanted`; throws after `timeoutMs`. */
-async function untilDegraded(
-  apps: readonly AppProcess[],
-  wanted: boolean,
-  timeoutMs: number,
-): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    const states = await Promise.all(apps.map(healthOf));
-    if (states.every((s) => s.degraded === wanted)) return performance.now() - started;
-    if (performance.now() - started > timeoutMs) {
-      throw new Error(`instances did not become degraded=${wanted}: ${JSON.stringify(states)}`);
-    }
-    await new Promise((done) => setTimeout(done, 20));
-  }
-}
 
 function statusesOf(exchanges: readonly Exchange[]): Record<number, number> {
   const counts: Record<number, number> = {};
@@ -60,53 +40,29 @@ function statusesOf(exchanges: readonly Exchange[]): Record<number, number> {
   return counts;
 }
 
-const deleteThrough = (app: AppProcess, id: number): Promise<HttpResult> =>
-  send(app.agent, app.port, "DELETE", `/api-tokens/${id}`, { [SESSION_HEADER]: String(USER_ID) });
-
 describeWithServices(
   ["redis", "postgres", "redis-server"],
   "revocation while Redis is killed and restarted",
   () => {
-    const schema = `tg_revocation_outage_${process.pid}`;
-    let pool: Pool;
-    let redis: PrivateRedis;
-    let apps: AppProcess[] = [];
+    let fleet: Fleet<PrivateRedis> | undefined;
 
     beforeAll(async () => {
-      pool = new Pool({ connectionString: postgresUrl, max: 2 });
-      await migrate(pool, { schema });
-      await new PostgresDirectory(pool, { schema }).upsertUser({
-        id: USER_ID,
-        name: "Ada",
-        email: "ada@example.com",
-        disabled: false,
+      fleet = await startFleet({
+        schema: `tg_revocation_outage_${process.pid}`,
+        redisPrefix: "tg:",
+        redis: () => startPrivateRedis(),
+        healthyWithinMs: 10_000,
       });
-      redis = await startPrivateRedis();
-      apps = await Promise.all(
-        FRAMEWORKS.map((framework) =>
-          startApp(framework, {
-            pgUrl: postgresUrl,
-            pgSchema: schema,
-            redisUrl: redis.url,
-            redisPrefix: "tg:",
-          }),
-        ),
-      );
-      await untilDegraded(apps, false, 10_000);
     }, 30_000);
 
     afterAll(async () => {
       // Each instance closes its sockets, cache and pool and exits 0 on SIGTERM, as a deploy would stop it.
-      expect(await Promise.all(apps.map((app) => app.stop()))).toEqual(apps.map(() => 0));
-      await redis?.stop();
-      await killAllChildren();
-      if (pool) {
-        await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await pool.end();
-      }
+      const codes = await fleet?.stop();
+      expect(codes).toEqual(fleet?.apps.map(() => 0));
     });
 
     it("a token revoked with Redis dead is refused everywhere from the answer on, through the restart; others keep working", async () => {
+      const { apps, redis } = fleet!;
       const revoked = await createToken(apps[1]!, USER_ID, "revoked during the outage");
       const kept = await createToken(apps[2]!, USER_ID, "kept");
       for (const app of apps) {
@@ -126,7 +82,7 @@ describeWithServices(
       const killedAt = performance.now();
       await redis.kill();
       const deleteSentAt = performance.now();
-      const answer = await deleteThrough(apps[0]!, revoked.id);
+      const answer = await revokeToken(apps[0]!, revoked.id);
       const t0 = performance.now();
       // Requests keep flowing through the outage, long enough for each instance to answer plenty.
       await untilAnsweredAfter([...revokedLoops, ...keptLoops], t0, 20, 5000);
@@ -135,7 +91,7 @@ describeWithServices(
         apps.map((app) => send(app.agent, app.port, "GET", "/me", { authorization: `Bearer ${kept.token}` })),
       );
       // What the revoking client can do next: retry the DELETE, as a 503 invites.
-      const retried = await deleteThrough(apps[1]!, revoked.id);
+      const retried = await revokeToken(apps[1]!, revoked.id);
 
       const restartedAt = performance.now();
       await redis.restart();
@@ -146,14 +102,12 @@ describeWithServices(
       const keptExchanges = await Promise.all(keptLoops.map((l) => l.stop()));
 
       // With Redis back (and empty), a second revocation propagates as in the healthy case.
-      const secondLoops = apps.map((app) => startLoops(app, kept.token));
-      const secondStartedAt = performance.now();
-      await untilAnsweredAfter(secondLoops, secondStartedAt, 5, 3000);
-      const secondSentAt = performance.now();
-      const secondAnswer = await deleteThrough(apps[1]!, kept.id);
-      const secondT0 = performance.now();
-      await untilAnsweredAfter(secondLoops, secondT0, 5, 3000);
-      const secondExchanges = await Promise.all(secondLoops.map((l) => l.stop()));
+      const {
+        answer: secondAnswer,
+        deleteSentAt: secondSentAt,
+        t0: secondT0,
+        exchanges: secondExchanges,
+      } = await revokeWhileLoaded(apps, apps[1]!, kept);
 
       const report = [
         "Revocation with Redis SIGKILLed mid-run (3 app processes, tiered cache, private redis-server)",

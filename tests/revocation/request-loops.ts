@@ -4,25 +4,32 @@
  * process's `performance.now()`, so request times and the revocation's answer share one clock.
  */
 import { performance } from "node:perf_hooks";
-import { type AppProcess, send } from "./app-fleet";
+import { type AppProcess, createToken, type HttpResult, revokeToken, send, USER_ID } from "./app-fleet";
 
 /** One request as a loop saw it. `status` 0: the connection failed. */
 export interface Exchange {
   readonly sentAt: number;
   readonly receivedAt: number;
   readonly status: number;
+  /** Whether the answer carried the rate limiter's verdict (a `RateLimit` header). */
+  readonly limited: boolean;
 }
 
 /** Loops hammering one instance with one token. */
 export interface RequestLoops {
+  /** Every exchange answered so far, in the order answered (live: it grows while the loops run). */
+  readonly seen: readonly Exchange[];
   /** How many requests sent after `t` have been answered so far. */
   answeredSentAfter(t: number): number;
   /** Stops after the requests in flight finish; resolves with every exchange, in send order. */
   stop(): Promise<Exchange[]>;
 }
 
-/** Starts `concurrency` sequential request loops at `GET /me` on `app` with `token`. */
-export function startLoops(app: AppProcess, token: string, concurrency = 2): RequestLoops {
+/**
+ * Starts `concurrency` sequential request loops at `GET /me` on `app` with `token`, each pausing
+ * `pauseMs` between requests (0: as fast as the instance answers).
+ */
+export function startLoops(app: AppProcess, token: string, concurrency = 2, pauseMs = 0): RequestLoops {
   const exchanges: Exchange[] = [];
   let running = true;
   const headers = { authorization: `Bearer ${token}` };
@@ -30,16 +37,21 @@ export function startLoops(app: AppProcess, token: string, concurrency = 2): Req
     while (running) {
       const sentAt = performance.now();
       let status = 0;
+      let limited = false;
       try {
-        status = (await send(app.agent, app.port, "GET", "/me", headers)).status;
+        const res = await send(app.agent, app.port, "GET", "/me", headers);
+        status = res.status;
+        limited = typeof res.headers.ratelimit === "string";
       } catch {
         // Recorded as status 0; a refused connection is neither an acceptance nor a refusal.
       }
-      exchanges.push({ sentAt, receivedAt: performance.now(), status });
+      exchanges.push({ sentAt, receivedAt: performance.now(), status, limited });
+      if (pauseMs > 0) await new Promise((done) => setTimeout(done, pauseMs));
     }
   };
   const loops = Array.from({ length: concurrency }, loop);
   return {
+    seen: exchanges,
     answeredSentAfter: (t) => exchanges.filter((e) => e.sentAt > t).length,
     async stop() {
       running = false;
@@ -131,4 +143,70 @@ export async function untilAnsweredAfter(
   while (performance.now() < deadline && loops.some((l) => l.answeredSentAfter(t) < count)) {
     await new Promise((done) => setTimeout(done, 2));
   }
+}
+
+/** One revocation under load, as `revokeWhileLoaded` saw it: the times are `performance.now()`. */
+export interface RevocationUnderLoad {
+  /** The DELETE's answer, for the caller to judge. */
+  readonly answer: HttpResult;
+  readonly deleteSentAt: number;
+  /** When the answer arrived. */
+  readonly t0: number;
+  /** Each instance's exchanges, in the order of `apps`. */
+  readonly exchanges: Exchange[][];
+}
+
+export interface LoadedRevocationOptions {
+  /** Requests each instance answers before the DELETE is sent: it is seen accepting. Default 5. */
+  readonly before?: number;
+  /** Requests each instance answers that were sent later than the answer plus `boundMs`. Default 5. */
+  readonly after?: number;
+  readonly boundMs?: number;
+}
+
+/**
+ * Revokes `made` through `revoker` while loops (`startLoops`) run at every instance with its token:
+ * they run until each instance answered `before` requests, then the DELETE, then until each
+ * answered `after` requests sent later than the answer plus `boundMs`.
+ */
+export async function revokeWhileLoaded(
+  apps: readonly AppProcess[],
+  revoker: AppProcess,
+  made: { readonly id: number; readonly token: string },
+  { before = 5, after = 5, boundMs = 0 }: LoadedRevocationOptions = {},
+): Promise<RevocationUnderLoad> {
+  const loopsStartedAt = performance.now();
+  const loops = apps.map((app) => startLoops(app, made.token));
+  try {
+    await untilAnsweredAfter(loops, loopsStartedAt, before, 3000);
+    const deleteSentAt = performance.now();
+    const answer = await revokeToken(revoker, made.id);
+    const t0 = performance.now();
+    await untilAnsweredAfter(loops, t0 + boundMs, after, 3000);
+    return { answer, deleteSentAt, t0, exchanges: await Promise.all(loops.map((loop) => loop.stop())) };
+  } finally {
+    // Stopped already on success; on a failure, no loop outlives the revocation.
+    await Promise.all(loops.map((loop) => loop.stop()));
+  }
+}
+
+/**
+ * Trial `trial` of the propagation test, on any fleet: a token created through the next instance,
+ * warm in every tier of every instance (the first request fills Redis and the LRU, the second is
+ * served from the LRU, which is where a stale entry would outlive the revocation), then revoked
+ * through `apps[trial % n]` under load (`revokeWhileLoaded`).
+ */
+export async function revokeUnderLoad(
+  apps: readonly AppProcess[],
+  trial: number,
+  options: LoadedRevocationOptions = {},
+): Promise<RevocationUnderLoad & { readonly revoker: AppProcess }> {
+  const revoker = apps[trial % apps.length]!;
+  const made = await createToken(apps[(trial + 1) % apps.length]!, USER_ID, `trial ${trial}`);
+  const bearer = { authorization: `Bearer ${made.token}` };
+  for (const app of apps) {
+    for (let i = 0; i < 2; i++)
+      expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(200);
+  }
+  return { revoker, ...(await revokeWhileLoaded(apps, revoker, made, options)) };
 }

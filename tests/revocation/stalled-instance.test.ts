@@ -13,64 +13,43 @@
  */
 import { Agent } from "node:http";
 import { performance } from "node:perf_hooks";
-import { migrate, PostgresDirectory } from "@tokengate/postgres";
-import { describeWithServices, postgresUrl, redisUrl } from "@tokengate/test-support";
-import Redis from "ioredis";
-import { Pool } from "pg";
+import { describeWithServices } from "@tokengate/test-support";
 import {
-  type AppProcess,
   createToken,
-  FRAMEWORKS,
+  type Fleet,
+  type FleetRedis,
   type HttpResult,
-  killAllChildren,
-  SESSION_HEADER,
+  revokeToken,
   send,
-  startApp,
+  sharedRedis,
+  startFleet,
+  USER_ID,
 } from "./app-fleet";
 
-const USER_ID = 1;
 /** Each trial waits out the 1 s ack timeout; one trial shows the failure about a third of the time. */
 const TRIALS = 8;
 /** The tiered cache's default `ackTimeoutMs`, which the app processes keep. */
 const ACK_TIMEOUT_MS = 1000;
 
 describeWithServices(["redis", "postgres"], "revocation while one instance is frozen (SIGSTOP)", () => {
-  const schema = `tg_revocation_stall_${process.pid}`;
-  const prefix = `tg-revocation-stall-${process.pid}:`;
-  let pool: Pool;
-  let apps: AppProcess[] = [];
+  let fleet: Fleet<FleetRedis> | undefined;
 
   beforeAll(async () => {
-    pool = new Pool({ connectionString: postgresUrl, max: 2 });
-    await migrate(pool, { schema });
-    await new PostgresDirectory(pool, { schema }).upsertUser({
-      id: USER_ID,
-      name: "Ada",
-      email: "ada@example.com",
-      disabled: false,
+    fleet = await startFleet({
+      schema: `tg_revocation_stall_${process.pid}`,
+      redisPrefix: `tg-revocation-stall-${process.pid}:`,
+      redis: sharedRedis,
     });
-    apps = await Promise.all(
-      FRAMEWORKS.map((framework) =>
-        startApp(framework, { pgUrl: postgresUrl, pgSchema: schema, redisUrl, redisPrefix: prefix }),
-      ),
-    );
   }, 30_000);
 
   afterAll(async () => {
-    for (const app of apps) app.signal("SIGCONT");
-    expect(await Promise.all(apps.map((app) => app.stop()))).toEqual(apps.map(() => 0));
-    await killAllChildren();
-    if (pool) {
-      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await pool.end();
-    }
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    // `stop()` wakes a still-frozen instance first; then each must exit 0 on SIGTERM.
+    const codes = await fleet?.stop();
+    expect(codes).toEqual(fleet?.apps.map(() => 0));
   });
 
   it("a token revoked while an instance is frozen is refused by it after it wakes, for requests sent after the 204", async () => {
+    const { apps } = fleet!;
     const violations: string[] = [];
     for (let trial = 0; trial < TRIALS; trial++) {
       const revoker = apps[trial % apps.length]!;
@@ -88,9 +67,7 @@ describeWithServices(["redis", "postgres"], "revocation while one instance is fr
       let answer: HttpResult;
       let queued: Array<Promise<HttpResult>>;
       try {
-        answer = await send(revoker.agent, revoker.port, "DELETE", `/api-tokens/${id}`, {
-          [SESSION_HEADER]: String(USER_ID),
-        });
+        answer = await revokeToken(revoker, id);
         // Sent after the answer, on the connection already open and on two new ones.
         queued = [frozen.agent, new Agent(), new Agent()].map((agent) =>
           send(agent, frozen.port, "GET", "/me", bearer),

@@ -6,42 +6,29 @@
  * and asking again must not turn the failure into a cached "no such token".
  */
 import { documensoTokenFormat } from "@tokengate/core";
-import { describeWithServices, redisUrl } from "@tokengate/test-support";
-import Redis from "ioredis";
-import {
-  type AppProcess,
-  FRAMEWORKS,
-  freePort,
-  killAllChildren,
-  SESSION_HEADER,
-  send,
-  startApp,
-} from "./app-fleet";
+import { describeWithServices } from "@tokengate/test-support";
+import { type Fleet, type FleetRedis, SESSION_HEADER, send, sharedRedis, startFleet } from "./app-fleet";
 
 describeWithServices(["redis"], "app processes whose PostgreSQL pool points at a closed port", () => {
-  const prefix = `tg-store-outage-${process.pid}:`;
-  let apps: AppProcess[] = [];
+  let fleet: Fleet<FleetRedis> | undefined;
 
   beforeAll(async () => {
-    const pgUrl = `postgres://postgres@127.0.0.1:${await freePort()}/test`;
-    apps = await Promise.all(
-      FRAMEWORKS.map((framework) =>
-        startApp(framework, { pgUrl, pgSchema: "tokengate_unreachable", redisUrl, redisPrefix: prefix }),
-      ),
-    );
+    // No schema: the pool points at a port nothing listens on.
+    fleet = await startFleet({
+      schema: null,
+      redisPrefix: `tg-store-outage-${process.pid}:`,
+      redis: sharedRedis,
+    });
   }, 30_000);
 
   afterAll(async () => {
     // Each instance closes its sockets, cache and pool and exits 0 on SIGTERM, as a deploy would stop it.
-    expect(await Promise.all(apps.map((app) => app.stop()))).toEqual(apps.map(() => 0));
-    await killAllChildren();
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    const codes = await fleet?.stop();
+    expect(codes).toEqual(fleet?.apps.map(() => 0));
   });
 
   it("answer 503 with Retry-After for well-formed tokens, every time, on every framework", async () => {
+    const { apps } = fleet!;
     const tokens = [documensoTokenFormat.generate(), documensoTokenFormat.generate()];
     for (const app of apps) {
       // Each token twice: the second ask must not be answered from a negative cache entry.
@@ -63,6 +50,7 @@ describeWithServices(["redis"], "app processes whose PostgreSQL pool points at a
   });
 
   it("still answer what needs no store: a request without credentials gets 401", async () => {
+    const { apps } = fleet!;
     for (const app of apps) {
       const res = await send(app.agent, app.port, "GET", "/me");
       expect(res.status).toBe(401);
@@ -71,6 +59,7 @@ describeWithServices(["redis"], "app processes whose PostgreSQL pool points at a
   });
 
   it("answer the token admin with 503 and Retry-After too, not an empty list", async () => {
+    const { apps } = fleet!;
     for (const app of apps) {
       const res = await send(app.agent, app.port, "GET", "/api-tokens", { [SESSION_HEADER]: "1" });
       expect(res.status).toBe(503);

@@ -1,78 +1,26 @@
 /**
  * Issue 16 on Redis Cluster (3 masters, 3 replicas, started by this file from the binaries on PATH):
  * the 3-process revocation test, exact rate limits across 3 instances, and the master that owns the
- * hot token's slot SIGKILLed under load. The scenarios are in `scenarios.ts`, shared with Sentinel.
+ * hot token's slot SIGKILLed under load. The suite and its scenarios are in `scenarios.ts`, shared
+ * with Sentinel; this file says how to start the cluster and which master to kill.
  */
 
-import { migrate, PostgresDirectory } from "@tokengate/postgres";
-import { describeWithServices, postgresUrl } from "@tokengate/test-support";
-import { Pool } from "pg";
-import { type AppProcess, FRAMEWORKS, killAllChildren, startApp } from "../revocation/app-fleet";
-import { failoverUnderLoad, limitsAcrossThree, revocationTrials, USER_ID, untilDegraded } from "./scenarios";
-import { type ClusterTopology, startCluster } from "./topologies";
+import { startCluster } from "@tokengate/test-support";
+import { describeScaleOut, failoverUnderLoad } from "./scenarios";
 
 const TOPOLOGY = "Redis Cluster";
+const prefix = `tgc${process.pid}:`;
 
-describeWithServices(
-  ["postgres", "redis-topologies"],
-  `scale-out on ${TOPOLOGY} (3 masters, 3 replicas)`,
-  () => {
-    const schema = `tg_scale_cluster_${process.pid}`;
-    const prefix = `tgc${process.pid}:`;
-    let pool: Pool | undefined;
-    let cluster: ClusterTopology | undefined;
-    let apps: AppProcess[] = [];
-
-    beforeAll(async () => {
-      pool = new Pool({ connectionString: postgresUrl, max: 2 });
-      await migrate(pool, { schema });
-      await new PostgresDirectory(pool, { schema }).upsertUser({
-        id: USER_ID,
-        name: "Ada",
-        email: "ada@example.com",
-        disabled: false,
-      });
-      cluster = await startCluster();
-      apps = await Promise.all(
-        FRAMEWORKS.map((framework) =>
-          startApp(framework, {
-            pgUrl: postgresUrl,
-            pgSchema: schema,
-            redisUrl: cluster!.url,
-            redisPrefix: prefix,
-            // Far above the load: the limiter is there to be consulted (fail-closed), not to refuse.
-            rateLimit: 10_000_000,
-          }),
-        ),
-      );
-      await untilDegraded(apps, false, 15_000);
-    }, 60_000);
-
-    afterAll(async () => {
-      const codes = await Promise.all(apps.map((app) => app.stop()));
-      await killAllChildren();
-      await cluster?.stop();
-      if (pool) {
-        await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await pool.end();
-      }
-      expect(codes).toEqual(apps.map(() => 0));
-    }, 30_000);
-
-    it("3 processes: no request sent after the DELETE's answer is accepted (12 trials)", async () => {
-      await revocationTrials(TOPOLOGY, apps, 12);
-    }, 60_000);
-
-    it("3 processes: 500 requests over a limit of 173 admit exactly 173", async () => {
-      await limitsAcrossThree(
-        TOPOLOGY,
-        cluster!.url,
-        { prefix: `${prefix}limits:`, token: "api_clusterlimits001", limit: 173 },
-        500,
-      );
-    }, 60_000);
-
-    it("SIGKILL of the master owning the hot token's slot under load: 0 revoked accepted, 0 fail-open, 0 non-503 5xx", async () => {
+describeScaleOut({
+  topology: TOPOLOGY,
+  shape: "3 masters, 3 replicas",
+  schema: `tg_scale_cluster_${process.pid}`,
+  prefix,
+  start: () => startCluster(),
+  limitsToken: "api_clusterlimits001",
+  failover: [
+    "SIGKILL of the master owning the hot token's slot under load: 0 revoked accepted, 0 fail-open, 0 non-503 5xx",
+    async ({ apps, redis: cluster }) => {
       const counts = await failoverUnderLoad(TOPOLOGY, apps, 10, async (tokens) => {
         // Where each token's keys live: its rate-limit state (found by its usage hash, which shares
         // the slot of its windows and, unlike them, outlives a limit never approached), and its
@@ -80,8 +28,8 @@ describeWithServices(
         const where = await Promise.all(
           tokens.map(async (t) => ({
             token: t,
-            limits: await cluster!.mastersHolding(`*${prefix}*usage:${t.id}`),
-            cached: await cluster!.mastersHolding(`*${t.digest}*`),
+            limits: await cluster.mastersHolding(`*${prefix}*usage:${t.id}`),
+            cached: await cluster.mastersHolding(`*${t.digest}*`),
           })),
         );
         for (const w of where) {
@@ -98,18 +46,18 @@ describeWithServices(
           .find(({ v, r }) => v.limits[0] === r.cached[0]);
         if (!pair) throw new Error("no candidate pair shares a master; make more candidates");
         const master = pair.r.cached[0]!;
-        const replica = await cluster!.replicaOf(master);
+        const replica = await cluster.replicaOf(master);
         return {
           valid: pair.v.token,
           revoked: pair.r.token,
           description: `the master on port ${master.port}, owning the valid token's rate-limit slot and the revoked token's cached credential`,
           master,
           replica,
-          promoted: (timeoutMs) => cluster!.untilPromotedOver(master, timeoutMs),
+          promoted: (timeoutMs) => cluster.untilPromotedOver(master, timeoutMs),
         };
       });
       // Generous: node timeout 1.5 s, election within ~1 s, then the clients refresh their slot map.
       expect(counts.windowMs).toBeLessThan(15_000);
-    }, 90_000);
-  },
-);
+    },
+  ],
+});

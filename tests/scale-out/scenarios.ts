@@ -1,32 +1,103 @@
 /**
  * The three scale-out checks of issue 16, written once and run on each topology (`cluster.test.ts`,
  * `sentinel.test.ts`): the 3-process revocation test, exact rate limits across 3 instances, and a
- * master SIGKILLed under load. A topology file starts its servers and app processes once and runs
- * these in order (the failover last: it leaves a master dead).
+ * master SIGKILLed under load. A topology file calls `describeScaleOut`, which starts its servers
+ * and app processes once and runs these in order (the failover last: it leaves a master dead).
  *
  * All times are this test process's `performance.now()`, as in `tests/revocation/request-loops.ts`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
 import { sha512Digester } from "@tokengate/core";
-import { type AppProcess, createToken, REPO_ROOT, SESSION_HEADER, send } from "../revocation/app-fleet";
+import { ask, describeWithServices, type RedisNode } from "@tokengate/test-support";
+import { startLimitedApp, stopLimitedApps } from "../rate-limit/limited-apps";
+import {
+  type AppProcess,
+  createToken,
+  type Fleet,
+  type FleetRedis,
+  healthOf,
+  REPO_ROOT,
+  revokeToken,
+  send,
+  startFleet,
+  USER_ID,
+  untilDegraded,
+} from "../revocation/app-fleet";
 import {
   DISTRIBUTION_HEADER,
   distributionRow,
+  type Exchange,
   type InstanceOutcome,
   outcomeOf,
+  type RequestLoops,
+  revokeUnderLoad,
+  revokeWhileLoaded,
   startLoops,
-  untilAnsweredAfter,
 } from "../revocation/request-loops";
-import { ask, type RedisNode } from "./topologies";
-
-export const USER_ID = 1;
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** What a topology file says about itself; `describeScaleOut` does the rest. */
+export interface ScaleOutSuite<R extends FleetRedis> {
+  /** "Redis Cluster", "Redis Sentinel": in the suite's name and the reports' file names. */
+  readonly topology: string;
+  /** What it is made of, for the suite's name: "3 masters, 3 replicas". */
+  readonly shape: string;
+  /** The fleet's PostgreSQL schema and Redis key prefix, the process id in both. */
+  readonly schema: string;
+  readonly prefix: string;
+  /** Starts the topology; the fleet stops it. */
+  start(): Promise<R>;
+  /** The one token of the exact-limits check, a different one per topology. */
+  readonly limitsToken: string;
+  /** The failover check, last: its title and its body (it leaves a master dead). */
+  readonly failover: readonly [title: string, run: (fleet: Fleet<R>) => Promise<void>];
+}
+
+/**
+ * The scale-out suite on one topology: one fleet (three app processes, rate limits on, caches
+ * healthy before the first check), then the revocation trials, the exact limits and the failover.
+ */
+export function describeScaleOut<R extends FleetRedis>(suite: ScaleOutSuite<R>): void {
+  const { topology, prefix } = suite;
+  describeWithServices(["postgres", "redis-topologies"], `scale-out on ${topology} (${suite.shape})`, () => {
+    let fleet: Fleet<R> | undefined;
+
+    beforeAll(async () => {
+      fleet = await startFleet({
+        schema: suite.schema,
+        redisPrefix: prefix,
+        redis: () => suite.start(),
+        // Far above the load: the limiter is there to be consulted (fail-closed), not to refuse.
+        rateLimit: 10_000_000,
+        healthyWithinMs: 15_000,
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      const codes = await fleet?.stop();
+      expect(codes).toEqual(fleet?.apps.map(() => 0));
+    }, 30_000);
+
+    it("3 processes: no request sent after the DELETE's answer is accepted (12 trials)", async () => {
+      await revocationTrials(topology, fleet!.apps, 12);
+    }, 60_000);
+
+    it("3 processes: 500 requests over a limit of 173 admit exactly 173", async () => {
+      await limitsAcrossThree(
+        topology,
+        fleet!.redis.url,
+        { prefix: `${prefix}limits:`, token: suite.limitsToken, limit: 173 },
+        500,
+      );
+    }, 60_000);
+
+    const [title, run] = suite.failover;
+    it(title, () => run(fleet!), 90_000);
+  });
+}
 
 /** Writes a report to test-results/ and prints it. */
 export function report(file: string, lines: readonly string[]): void {
@@ -35,30 +106,6 @@ export function report(file: string, lines: readonly string[]): void {
   mkdirSync(resolve(REPO_ROOT, "test-results"), { recursive: true });
   writeFileSync(resolve(REPO_ROOT, "test-results", file), `${text}\n`);
 }
-
-async function healthOf(app: AppProcess): Promise<{ degraded: boolean }> {
-  return JSON.parse((await send(app.agent, app.port, "GET", "/health")).body) as { degraded: boolean };
-}
-
-/** Polls until every instance's cache reports `degraded === wanted`; throws after `timeoutMs`. */
-export async function untilDegraded(
-  apps: readonly AppProcess[],
-  wanted: boolean,
-  timeoutMs: number,
-): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    const states = await Promise.all(apps.map(healthOf));
-    if (states.every((s) => s.degraded === wanted)) return performance.now() - started;
-    if (performance.now() - started > timeoutMs) {
-      throw new Error(`instances did not become degraded=${wanted}: ${JSON.stringify(states)}`);
-    }
-    await sleep(50);
-  }
-}
-
-const revoke = (app: AppProcess, id: number) =>
-  send(app.agent, app.port, "DELETE", `/api-tokens/${id}`, { [SESSION_HEADER]: String(USER_ID) });
 
 // ---- 1. revocation across three processes ------------------------------------------------------
 
@@ -71,22 +118,8 @@ export async function revocationTrials(topology: string, apps: readonly AppProce
   const outcomes: Array<InstanceOutcome & { trial: number; instance: string }> = [];
   const answerMs: number[] = [];
   for (let trial = 0; trial < trials; trial++) {
-    const revoker = apps[trial % apps.length]!;
-    const { id, token } = await createToken(apps[(trial + 1) % apps.length]!, USER_ID, `trial ${trial}`);
-    const bearer = { authorization: `Bearer ${token}` };
-    for (const app of apps) {
-      for (let i = 0; i < 2; i++)
-        expect((await send(app.agent, app.port, "GET", "/me", bearer)).status).toBe(200);
-    }
-    const loopsStartedAt = performance.now();
-    const loops = apps.map((app) => startLoops(app, token));
-    await untilAnsweredAfter(loops, loopsStartedAt, 5, 3000);
-    const deleteSentAt = performance.now();
-    const answer = await revoke(revoker, id);
-    const t0 = performance.now();
+    const { answer, deleteSentAt, t0, exchanges } = await revokeUnderLoad(apps, trial);
     answerMs.push(t0 - deleteSentAt);
-    await untilAnsweredAfter(loops, t0, 5, 3000);
-    const exchanges = await Promise.all(loops.map((loop) => loop.stop()));
     expect(`${answer.status} ${answer.body}`).toBe("204 ");
     apps.forEach((app, i) => {
       outcomes.push({ ...outcomeOf(exchanges[i]!, deleteSentAt, t0, 0), trial, instance: app.framework });
@@ -122,53 +155,6 @@ export async function revocationTrials(topology: string, apps: readonly AppProce
 }
 
 // ---- 2. exact rate limits across three processes -----------------------------------------------
-
-const LIMITED_APP = join(REPO_ROOT, "tests/rate-limit/limited-app.ts");
-
-/** Starts `tests/rate-limit/limited-app.ts` (frozen clock, one shared token) on `redisUrl`. */
-export async function startLimitedApp(
-  redisUrl: string,
-  env: { prefix: string; token: string; limit: number },
-): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(join(REPO_ROOT, "node_modules/.bin/tsx"), [LIMITED_APP], {
-    cwd: join(REPO_ROOT, "tests"),
-    env: {
-      ...process.env,
-      REDIS_URL: redisUrl,
-      PREFIX: env.prefix,
-      TOKEN: env.token,
-      LIMIT: String(env.limit),
-      NOW: "2025-06-15T08:00:00.000Z",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  try {
-    const [line] = (await Promise.race([
-      once(lines, "line"),
-      once(child, "exit").then(() => {
-        throw new Error(`limited-app on ${redisUrl} exited before listening`);
-      }),
-    ])) as [string];
-    return { child, port: (JSON.parse(line) as { port: number }).port };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export async function stopLimitedApps(apps: ReadonlyArray<{ child: ChildProcess }>): Promise<void> {
-  await Promise.all(
-    apps.map(async ({ child }) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, "exit");
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-      await exited;
-      clearTimeout(timer);
-    }),
-  );
-}
 
 /** Starts 3 `limited-app` processes on `redisUrl`, runs `exactLimits` through them, stops them. */
 export async function limitsAcrossThree(
@@ -234,48 +220,6 @@ export async function exactLimits(
 
 // ---- 3. failover under load --------------------------------------------------------------------
 
-interface Seen {
-  readonly sentAt: number;
-  readonly receivedAt: number;
-  /** 0: the connection failed. */
-  readonly status: number;
-  /** Whether a 200 carried the limiter's verdict (a `RateLimit` header). */
-  readonly limited: boolean;
-}
-
-/** `concurrency` sequential loops of `GET /me` at one instance with one token, until stopped. */
-function load(app: AppProcess, token: string, concurrency: number) {
-  const seen: Seen[] = [];
-  let running = true;
-  const headers = { authorization: `Bearer ${token}` };
-  const loop = async () => {
-    while (running) {
-      const sentAt = performance.now();
-      let status = 0;
-      let limited = false;
-      try {
-        const res = await send(app.agent, app.port, "GET", "/me", headers);
-        status = res.status;
-        limited = typeof res.headers.ratelimit === "string";
-      } catch {
-        // Recorded as status 0 and counted: the instance must stay up through the failover.
-      }
-      seen.push({ sentAt, receivedAt: performance.now(), status, limited });
-      // A steady load, not a flood: the 2-core machine also runs the servers and the failover.
-      await sleep(5);
-    }
-  };
-  const loops = Array.from({ length: concurrency }, loop);
-  return {
-    seen,
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      return [...seen].sort((a, b) => a.sentAt - b.sentAt);
-    },
-  };
-}
-
 /** A token made for the failover test, with its digest (the cache keys name it). */
 export interface HotToken {
   readonly id: number;
@@ -312,12 +256,7 @@ function replicationOffset(info: string, field: string): number {
 }
 
 /** Until every instance answered the valid token with 200 `streak` times in a row after `t`. */
-async function untilServing(
-  loads: ReadonlyArray<{ seen: Seen[] }>,
-  t: number,
-  streak: number,
-  timeoutMs: number,
-) {
+async function untilServing(loads: readonly RequestLoops[], t: number, streak: number, timeoutMs: number) {
   const deadline = performance.now() + timeoutMs;
   const serving = () =>
     loads.every(({ seen }) => {
@@ -360,9 +299,12 @@ export async function failoverUnderLoad(
   const target = await plan(tokens);
   const { valid, revoked } = target;
   const unknown = "api_failoverunknown0";
-  const validLoads = apps.map((app) => load(app, valid.token, 2));
-  const revokedLoads = apps.map((app) => load(app, revoked.token, 1));
-  const unknownLoads = apps.map((app) => load(app, unknown, 1));
+  // A steady load, not a flood (5 ms between requests): the 2-core machine also runs the servers
+  // and the failover. A failed connection is recorded as status 0 and counted: the instance must
+  // stay up through the failover.
+  const validLoads = apps.map((app) => startLoops(app, valid.token, 2, 5));
+  const revokedLoads = apps.map((app) => startLoops(app, revoked.token, 1, 5));
+  const unknownLoads = apps.map((app) => startLoops(app, unknown, 1, 5));
   const all = [...validLoads, ...revokedLoads, ...unknownLoads];
   await sleep(300);
   // The revocation reaches the master and every instance, but not the replica about to take over,
@@ -371,13 +313,13 @@ export async function failoverUnderLoad(
   // from now on even sits in its socket buffer. The promoted replica still caches the revoked token.
   const { master, replica } = target;
   replica.pause();
-  let revokeAnswer: Awaited<ReturnType<typeof revoke>>;
+  let revokeAnswer: Awaited<ReturnType<typeof revokeToken>>;
   let t0: number;
   let killedAt: number;
   let masterOffset: number;
   try {
     await ask(master.port, "CLIENT", "KILL", "TYPE", "replica");
-    revokeAnswer = await revoke(apps[2]!, revoked.id);
+    revokeAnswer = await revokeToken(apps[2]!, revoked.id);
     t0 = performance.now();
     masterOffset = replicationOffset(
       String(await ask(master.port, "INFO", "replication")),
@@ -405,16 +347,13 @@ export async function failoverUnderLoad(
   const [validSeen, revokedSeen, unknownSeen] = [seen.slice(0, 3), seen.slice(3, 6), seen.slice(6, 9)];
 
   // Invalidation on the promoted topology: the valid token revoked now is refused at once everywhere.
-  const secondLoops = apps.map((app) => startLoops(app, valid.token));
-  const secondStart = performance.now();
-  await untilAnsweredAfter(secondLoops, secondStart, 5, 3000);
-  const secondSentAt = performance.now();
-  const secondAnswer = await revoke(apps[0]!, valid.id);
-  const secondT0 = performance.now();
-  await untilAnsweredAfter(secondLoops, secondT0, 5, 3000);
-  const secondOutcomes = (await Promise.all(secondLoops.map((l) => l.stop()))).map((ex) =>
-    outcomeOf(ex, secondSentAt, secondT0, 0),
-  );
+  const {
+    answer: secondAnswer,
+    deleteSentAt: secondSentAt,
+    t0: secondT0,
+    exchanges: secondExchanges,
+  } = await revokeWhileLoaded(apps, apps[0]!, valid);
+  const secondOutcomes = secondExchanges.map((ex) => outcomeOf(ex, secondSentAt, secondT0, 0));
 
   const flat = seen.flat();
   const windows = validSeen.map((s) => {
@@ -431,7 +370,7 @@ export async function failoverUnderLoad(
     unavailable: validSeen.flat().filter((e) => e.status === 503).length,
     windowMs: Math.max(...windows),
   };
-  const statusesOf = (list: readonly Seen[]) => {
+  const statusesOf = (list: readonly Exchange[]) => {
     const out: Record<number, number> = {};
     for (const e of list) out[e.status] = (out[e.status] ?? 0) + 1;
     return JSON.stringify(out);

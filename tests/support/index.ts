@@ -8,7 +8,10 @@
  * - documenso: Documenso's own schema (both layouts) and rows written the way Documenso writes them;
  * - fleet: several gate instances in child processes or in-process, sharing Redis;
  * - cuttable-proxy: a TCP proxy a test can cut, to fail a dependency mid-request;
- * - openapi-validator: the OpenAPI 3.1 schema check, run in a child process.
+ * - openapi-validator: the OpenAPI 3.1 schema check, run in a child process;
+ * - topologies: a redis-server, a Redis Cluster or a Sentinel group of the caller's own, from the
+ *   binaries on PATH
+ *   (also importable alone as `@tokengate/test-support/topologies`, as the benchmark does).
  */
 export { CHROMIUM_PATH, describeWithChromium, launchChromium, SCREENSHOT_DIR } from "./browser";
 export { ControlledSource, eventually, sharedStore } from "./credential-fixtures";
@@ -25,3 +28,18 @@ export {
   redisUrl,
   type TestService,
 } from "./services";
+export {
+  ask,
+  CLUSTER_NODE_TIMEOUT_MS,
+  type ClusterOptions,
+  type ClusterTopology,
+  type PrivateRedis,
+  type RedisNode,
+  SENTINEL_DOWN_AFTER_MS,
+  SENTINEL_FAILOVER_TIMEOUT_MS,
+  SENTINEL_MASTER_NAME,
+  type SentinelTopology,
+  startCluster,
+  startPrivateRedis,
+  startSentinelGroup,
+} from "./topologies";

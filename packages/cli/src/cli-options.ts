@@ -3,15 +3,16 @@
  * commander's `InvalidArgumentError`: one line on stderr, exit 2, before any store is opened.
  * Where the HTTP API has a rule for a value, the parser asks the core's own schema.
  */
-import { EXPIRATION_PRESETS, ExpirationDateSchema, type TeamRole } from "@tokengate/core";
-import { InvalidArgumentError, Option } from "commander";
+import { EXPIRATION_PRESETS, ExpirationDateSchema, parseId, type TeamRole } from "@tokengate/core";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { parseDurationSeconds } from "./duration";
 
+/** An id argument (`--user`, `--team`, a token's id): the core's id rule, which the admin router's ids follow too. */
 export function positiveInteger(name: string) {
   return (value: string): number => {
-    if (!/^[1-9][0-9]{0,15}$/.test(value))
-      throw new InvalidArgumentError(`${name} must be a positive integer.`);
-    return Number(value);
+    const id = parseId(value);
+    if (id === null) throw new InvalidArgumentError(`${name} must be a positive integer.`);
+    return id;
   };
 }
 
@@ -57,26 +58,37 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** `--store` of `serve`, also read from `TOKENGATE_STORE`: created (and seeded) when missing. */
-export const serveStoreOption = () =>
-  new Option(
-    "--store <url>",
+/**
+ * What a command does with its `--store`, which words its help: `serve` creates and seeds a
+ * missing store, `migrate` creates the tables, every other command needs a store that exists.
+ */
+export type StoreUse = "serve" | "migrate" | "existing";
+
+const STORE_HELP: Record<StoreUse, string> = {
+  serve:
     "sqlite:PATH, postgres://… (?schema=NAME) or memory; created and seeded with the demo users if missing [default: sqlite:./.tokengate/demo.db]",
-  ).env("TOKENGATE_STORE");
-
-/** `--store` of every other command, also read from `TOKENGATE_STORE`: it must already exist. */
-export const storeOption = () =>
-  new Option(
-    "--store <url>",
+  migrate: "where: sqlite:PATH or postgres://… (?schema=NAME) [default: sqlite:./.tokengate/demo.db]",
+  existing:
     "the servers' store, which must exist: sqlite:PATH or postgres://… (?schema=NAME) [default: sqlite:./.tokengate/demo.db]",
-  ).env("TOKENGATE_STORE");
+};
 
-/** `--redis`, also read from `TOKENGATE_REDIS`. */
-export const redisOption = () =>
-  new Option(
-    "--redis <url>",
-    "Redis for the shared cache, so a change reaches every running server at once (redis://…)",
-  ).env("TOKENGATE_REDIS");
+/** Adds `--store`, also read from `TOKENGATE_STORE`, worded for what `command` does with it. */
+export function withStoreOption(command: Command, use: StoreUse): Command {
+  return command.addOption(new Option("--store <url>", STORE_HELP[use]).env("TOKENGATE_STORE"));
+}
+
+/**
+ * Adds `--store` and then `--redis` (also read from `TOKENGATE_REDIS`): the options of a command
+ * that works on a store and tells the servers' caches. Added last, so they close the help.
+ */
+export function withStoreOptions(command: Command, use: Exclude<StoreUse, "migrate"> = "existing"): Command {
+  return withStoreOption(command, use).addOption(
+    new Option(
+      "--redis <url>",
+      "Redis for the shared cache, so a change reaches every running server at once (redis://…)",
+    ).env("TOKENGATE_REDIS"),
+  );
+}
 
 /** The options of a command that works on a store (and tells the servers' caches). */
 export interface StoreOptions {

@@ -1,3 +1,4 @@
+/** The short durations the CLI takes (`--grace 15m`), read as whole seconds. */
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 
 /**

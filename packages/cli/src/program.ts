@@ -15,10 +15,9 @@ import {
   gracePeriod,
   port,
   positiveInteger,
-  redisOption,
   type StoreOptions,
-  serveStoreOption,
-  storeOption,
+  withStoreOption,
+  withStoreOptions,
 } from "./cli-options";
 import { addDirectoryCommands } from "./commands/directory";
 import {
@@ -90,37 +89,37 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
     throw new UsageError(name ? `unknown command '${name}'` : "missing command (try tokengate --help)");
   });
 
-  program
-    .command("serve")
-    .description("start the demo API: the admin router at /api-tokens and GET /api/v1/me behind tokengate")
-    .addOption(
-      new Option("--framework <name>", "which framework serves the demo")
-        .choices(DEMO_FRAMEWORKS)
-        .default("hono"),
-    )
-    .addOption(
-      new Option("--port <port>", "port to listen on; 0 picks a free one").argParser(port).default(3000),
-    )
-    .option("--host <host>", "address to listen on", "127.0.0.1")
-    .addOption(serveStoreOption())
-    .addOption(redisOption())
-    .action(async (options: StoreOptions & { framework: DemoFramework; port: number; host: string }) => {
-      const { startDemo } = await import("./commands/serve");
-      const running = await startDemo({
-        framework: options.framework,
-        host: options.host,
-        port: options.port,
-        storeUrl: storeUrlOf(options.store),
-        storeGiven: options.store !== undefined,
-        cliCommand: io.cliCommand ?? "tokengate",
-        redisUrl: options.redis,
-        baseDir: io.baseDir,
-        logger: stderrLogger(io),
-      });
-      io.stdout(running.banner);
-      io.onServing?.(() => running.close());
-      report("serving");
+  withStoreOptions(
+    program
+      .command("serve")
+      .description("start the demo API: the admin router at /api-tokens and GET /api/v1/me behind tokengate")
+      .addOption(
+        new Option("--framework <name>", "which framework serves the demo")
+          .choices(DEMO_FRAMEWORKS)
+          .default("hono"),
+      )
+      .addOption(
+        new Option("--port <port>", "port to listen on; 0 picks a free one").argParser(port).default(3000),
+      )
+      .option("--host <host>", "address to listen on", "127.0.0.1"),
+    "serve",
+  ).action(async (options: StoreOptions & { framework: DemoFramework; port: number; host: string }) => {
+    const { startDemo } = await import("./commands/serve");
+    const running = await startDemo({
+      framework: options.framework,
+      host: options.host,
+      port: options.port,
+      storeUrl: storeUrlOf(options.store),
+      storeGiven: options.store !== undefined,
+      cliCommand: io.cliCommand ?? "tokengate",
+      redisUrl: options.redis,
+      baseDir: io.baseDir,
+      logger: stderrLogger(io),
     });
+    io.stdout(running.banner);
+    io.onServing?.(() => running.close());
+    report("serving");
+  });
 
   const token = program
     .command("token")
@@ -132,139 +131,131 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
     );
   });
 
-  token
-    .command("create")
-    .description("create a token for a user (and team); prints the token, once, alone on stdout")
-    .requiredOption("--user <id>", "the user the token acts as", positiveInteger("--user"))
-    .option("--team <id>", "make it a team token; the user must be a member", positiveInteger("--team"))
-    .requiredOption("--name <name>", "the token's name, 3 to 100 characters")
-    .addOption(
-      new Option("--expires <when>", `when it expires: ${EXPIRES_CHOICES}`)
-        .argParser(expiration)
-        .default("never"),
-    )
-    .option("--scope <scope>", "a scope the token carries; repeat for more", collect)
-    .addOption(storeOption())
-    .addOption(redisOption())
-    .action(
-      async (
-        options: StoreOptions & {
-          user: number;
-          team?: number;
-          name: string;
-          expires: string;
-          scope?: string[];
-        },
-      ) => {
-        await runWithGate(context, "token create", options, "refuse", ({ gate }) =>
-          createTokenCommand(
-            gate,
-            {
-              userId: options.user,
-              teamId: options.team,
-              name: options.name,
-              expires: expirationDate(options.expires),
-              scopes: options.scope,
-            },
-            io,
-          ),
-        );
-        report(0);
+  withStoreOptions(
+    token
+      .command("create")
+      .description("create a token for a user (and team); prints the token, once, alone on stdout")
+      .requiredOption("--user <id>", "the user the token acts as", positiveInteger("--user"))
+      .option("--team <id>", "make it a team token; the user must be a member", positiveInteger("--team"))
+      .requiredOption("--name <name>", "the token's name, 3 to 100 characters")
+      .addOption(
+        new Option("--expires <when>", `when it expires: ${EXPIRES_CHOICES}`)
+          .argParser(expiration)
+          .default("never"),
+      )
+      .option("--scope <scope>", "a scope the token carries; repeat for more", collect),
+  ).action(
+    async (
+      options: StoreOptions & {
+        user: number;
+        team?: number;
+        name: string;
+        expires: string;
+        scope?: string[];
       },
-    );
-
-  token
-    .command("list")
-    .description("list a user's personal tokens or a team's tokens (never the tokens themselves)")
-    .addOption(
-      new Option("--user <id>", "a user's personal tokens")
-        .argParser(positiveInteger("--user"))
-        .conflicts("team"),
-    )
-    .addOption(new Option("--team <id>", "a team's tokens").argParser(positiveInteger("--team")))
-    .option("--json", "print JSON instead of a table", false)
-    .addOption(storeOption())
-    .addOption(redisOption())
-    .action(async (options: StoreOptions & { user?: number; team?: number; json: boolean }) => {
-      if (options.user === undefined && options.team === undefined) {
-        throw new UsageError("token list needs --user <id> or --team <id>");
-      }
-      const filter = options.team === undefined ? { userId: options.user! } : { teamId: options.team };
-      await runWithGate(context, "token list", options, "refuse", ({ gate }) =>
-        listTokensCommand(gate, filter, { json: options.json }, io),
-      );
-      report(0);
-    });
-
-  token
-    .command("revoke")
-    .description("revoke a token: refused by every server from its next request")
-    .argument("<id>", "the token's id (see token list)", positiveInteger("id"))
-    .addOption(storeOption())
-    .addOption(redisOption())
-    .action(async (id: number, options: StoreOptions) => {
-      await runWithGate(context, "token revoke", options, { revokes: `token ${id} is revoked` }, ({ gate }) =>
-        revokeTokenCommand(gate, id, io),
-      );
-      report(0);
-    });
-
-  token
-    .command("rotate")
-    .description("issue a successor with the same name, team and scopes; prints it, once, alone on stdout")
-    .argument("<id>", "the token's id (see token list)", positiveInteger("id"))
-    .addOption(
-      new Option("--grace <duration>", "how long the old token keeps working: 30s, 15m, 1h, 2d")
-        .argParser(gracePeriod)
-        .default(0, "0, revoked now"),
-    )
-    .addOption(
-      new Option(
-        "--expires <when>",
-        `the new token's expiry: ${EXPIRES_CHOICES} [default: the old token's lifetime, from now]`,
-      ).argParser(expiration),
-    )
-    .addOption(storeOption())
-    .addOption(redisOption())
-    .action(async (id: number, options: StoreOptions & { grace: number; expires?: string }) => {
-      await runWithGate(context, "token rotate", options, "refuse", ({ gate }) =>
-        rotateTokenCommand(
+    ) => {
+      await runWithGate(context, "token create", options, "refuse", ({ gate }) =>
+        createTokenCommand(
           gate,
-          id,
           {
-            graceSeconds: options.grace,
-            expires: options.expires === undefined ? undefined : expirationDate(options.expires),
+            userId: options.user,
+            teamId: options.team,
+            name: options.name,
+            expires: expirationDate(options.expires),
+            scopes: options.scope,
           },
           io,
         ),
       );
       report(0);
-    });
+    },
+  );
 
-  program
-    .command("migrate")
-    .description("create tokengate's tables in the store if they are missing (and the SQLite file)")
-    .addOption(
-      new Option(
-        "--store <url>",
-        "where: sqlite:PATH or postgres://… (?schema=NAME) [default: sqlite:./.tokengate/demo.db]",
-      ).env("TOKENGATE_STORE"),
-    )
-    .action(async (options: StoreOptions) => {
-      await withinDeadline("tokengate migrate", COMMAND_DEADLINE_MS, async () => {
-        const { openStore } = await import("./open-store");
-        const opened = await openStore(storeUrlOf(options.store), io.baseDir, {
-          queryTimeoutMs: POSTGRES_QUERY_MS,
-        });
-        try {
-          await opened.migrate();
-          io.stdout(`tables ready in ${describeLocation(opened.location)}\n`);
-        } finally {
-          await opened.close();
-        }
+  withStoreOptions(
+    token
+      .command("list")
+      .description("list a user's personal tokens or a team's tokens (never the tokens themselves)")
+      .addOption(
+        new Option("--user <id>", "a user's personal tokens")
+          .argParser(positiveInteger("--user"))
+          .conflicts("team"),
+      )
+      .addOption(new Option("--team <id>", "a team's tokens").argParser(positiveInteger("--team")))
+      .option("--json", "print JSON instead of a table", false),
+  ).action(async (options: StoreOptions & { user?: number; team?: number; json: boolean }) => {
+    if (options.user === undefined && options.team === undefined) {
+      throw new UsageError("token list needs --user <id> or --team <id>");
+    }
+    const filter = options.team === undefined ? { userId: options.user! } : { teamId: options.team };
+    await runWithGate(context, "token list", options, "refuse", ({ gate }) =>
+      listTokensCommand(gate, filter, { json: options.json }, io),
+    );
+    report(0);
+  });
+
+  withStoreOptions(
+    token
+      .command("revoke")
+      .description("revoke a token: refused by every server from its next request")
+      .argument("<id>", "the token's id (see token list)", positiveInteger("id")),
+  ).action(async (id: number, options: StoreOptions) => {
+    await runWithGate(context, "token revoke", options, { revokes: `token ${id} is revoked` }, ({ gate }) =>
+      revokeTokenCommand(gate, id, io),
+    );
+    report(0);
+  });
+
+  withStoreOptions(
+    token
+      .command("rotate")
+      .description("issue a successor with the same name, team and scopes; prints it, once, alone on stdout")
+      .argument("<id>", "the token's id (see token list)", positiveInteger("id"))
+      .addOption(
+        new Option("--grace <duration>", "how long the old token keeps working: 30s, 15m, 1h, 2d")
+          .argParser(gracePeriod)
+          .default(0, "0, revoked now"),
+      )
+      .addOption(
+        new Option(
+          "--expires <when>",
+          `the new token's expiry: ${EXPIRES_CHOICES} [default: the old token's lifetime, from now]`,
+        ).argParser(expiration),
+      ),
+  ).action(async (id: number, options: StoreOptions & { grace: number; expires?: string }) => {
+    await runWithGate(context, "token rotate", options, "refuse", ({ gate }) =>
+      rotateTokenCommand(
+        gate,
+        id,
+        {
+          graceSeconds: options.grace,
+          expires: options.expires === undefined ? undefined : expirationDate(options.expires),
+        },
+        io,
+      ),
+    );
+    report(0);
+  });
+
+  withStoreOption(
+    program
+      .command("migrate")
+      .description("create tokengate's tables in the store if they are missing (and the SQLite file)"),
+    "migrate",
+  ).action(async (options: StoreOptions) => {
+    await withinDeadline("tokengate migrate", COMMAND_DEADLINE_MS, async () => {
+      const { openStore } = await import("./open-store");
+      const opened = await openStore(storeUrlOf(options.store), io.baseDir, {
+        queryTimeoutMs: POSTGRES_QUERY_MS,
       });
-      report(0);
+      try {
+        await opened.migrate();
+        io.stdout(`tables ready in ${describeLocation(opened.location)}\n`);
+      } finally {
+        await opened.close();
+      }
     });
+    report(0);
+  });
 
   addDirectoryCommands(program, context, io, () => report(0));
 
@@ -279,23 +270,24 @@ export function buildProgram(io: CliEnvironment, report: (outcome: CliOutcome) =
       report(0);
     });
 
-  program
-    .command("doctor")
-    .description("check that tokengate can serve a store; --documenso: Documenso's own database")
-    .option(
-      "--documenso",
-      "the store is Documenso's database (postgres://…, schema public unless ?schema=)",
-      false,
-    )
-    .addOption(storeOption())
-    .action(async (options: StoreOptions & { documenso: boolean }) => {
-      const { doctorCommand } = await import("./commands/doctor");
-      await doctorCommand(
-        { storeUrl: storeUrlOf(options.store), documenso: options.documenso, baseDir: io.baseDir },
-        io,
-      );
-      report(0);
-    });
+  withStoreOption(
+    program
+      .command("doctor")
+      .description("check that tokengate can serve a store; --documenso: Documenso's own database")
+      .option(
+        "--documenso",
+        "the store is Documenso's database (postgres://…, schema public unless ?schema=)",
+        false,
+      ),
+    "existing",
+  ).action(async (options: StoreOptions & { documenso: boolean }) => {
+    const { doctorCommand } = await import("./commands/doctor");
+    await doctorCommand(
+      { storeUrl: storeUrlOf(options.store), documenso: options.documenso, baseDir: io.baseDir },
+      io,
+    );
+    report(0);
+  });
 
   return program;
 }

@@ -3,8 +3,8 @@
  * manages team tokens (Documenso's), and the policy for a former member's team token.
  */
 import { createTokenGate } from "./gate";
-import { MemoryDirectory, MemoryTokenStore } from "./memory";
-import type { Directory, TeamRole } from "./types";
+import { MemoryDirectory, MemoryTokenStore } from "./implementations/memory";
+import type { Directory, TeamRole } from "./ports/types";
 
 /** Max (2) is a MANAGER of team 10, which Ada (1) owns. */
 function directoryWith(teamTokenRoles?: readonly TeamRole[]): Directory {

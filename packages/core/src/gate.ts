@@ -1,17 +1,20 @@
-import { TokenAdmin } from "./admin";
-import { TrustedOrigins } from "./admin-page/cross-site";
-import { TrustedProxies } from "./client-address";
-import { type Clock, systemClock } from "./clock";
-import { sha512Digester, type TokenDigester } from "./digest";
+/**
+ * The composition root: `createTokenGate` checks every option once and wires the verifier, the
+ * token service, the admin router, the cache, the security log and telemetry from them. The
+ * framework adapters take a gate (or its options) and nothing else.
+ */
+import { TokenAdmin } from "./admin/admin";
+import { TrustedOrigins } from "./admin/cross-site";
 import { assertRealm } from "./errors";
-import { type GateHealth, gateHealth } from "./health";
-import { consoleLogger, type Logger } from "./logger";
-import { storeLookup } from "./lookup";
-import { type SecurityEventHook, SecurityEventRecorder } from "./security-events";
-import { MemorySecurityLog, type SecurityLog } from "./security-log";
-import { TokenService } from "./service";
-import { GateTelemetry, type TelemetryOptions } from "./telemetry";
-import { documensoTokenFormat, type TokenFormat } from "./token-format";
+import { MemorySecurityLog } from "./implementations/memory-security-log";
+import { TokenService } from "./lifecycle/service";
+import { BatchedUsageRecorder, type UsageReader, type UsageRecorder } from "./lifecycle/usage";
+import { type GateHealth, gateHealth } from "./observability/health";
+import { type SecurityEventHook, SecurityEventRecorder } from "./observability/security-events";
+import { GateTelemetry, type TelemetryOptions } from "./observability/telemetry";
+import { type Clock, systemClock } from "./ports/clock";
+import { consoleLogger, type Logger } from "./ports/logger";
+import type { SecurityLog } from "./ports/security-log";
 import type {
   CredentialCache,
   CredentialCacheFactory,
@@ -19,9 +22,17 @@ import type {
   Directory,
   TeamRole,
   TokenStore,
-} from "./types";
-import { BatchedUsageRecorder, type UsageReader, type UsageRecorder } from "./usage";
-import { type FailureLimiter, type FormerMemberTokens, type RateLimiter, TokenVerifier } from "./verify";
+} from "./ports/types";
+import { TrustedProxies } from "./verify/client-address";
+import { sha512Digester, type TokenDigester } from "./verify/digest";
+import { storeLookup } from "./verify/lookup";
+import { documensoTokenFormat, type TokenFormat } from "./verify/token-format";
+import {
+  type FailureLimiter,
+  type FormerMemberTokens,
+  type RateLimiter,
+  TokenVerifier,
+} from "./verify/verify";
 
 export interface TokenGateOptions {
   /** The system of record: memory, SQLite (`@tokengate/sqlite`) or PostgreSQL (`@tokengate/postgres`). */

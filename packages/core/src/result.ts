@@ -1,3 +1,7 @@
+/**
+ * `Result`, the value every expected failure travels in: the service, the verifier and the schemas'
+ * checks return `ok(value)` or `err(TokenGateError)`; only bugs throw.
+ */
 import type { TokenGateError } from "./errors";
 
 /** Expected failures are values; bugs throw. */

@@ -11,12 +11,12 @@ import {
   type AdminRouterSettings,
   type AuthIdentity,
   adminBodyTimeout,
-  authorizationFromRawHeaders,
   checkAdminRouterOptions,
   createAuthDecider,
   type HttpAnswer,
   type MiddlewareOptions,
   matchAdminRoute,
+  NodeCredentialInput,
   nodeRequestOrigin,
   queryTokenInput,
   readNodeBody,
@@ -57,13 +57,7 @@ export function tokengate(
   return async function tokengateMiddleware(req, res, next) {
     try {
       const decision = await decider.decide(
-        () => ({
-          authorization: authorizationFromRawHeaders(req.rawHeaders),
-          queryToken: queryTokenInput(resolved, req.originalUrl),
-          clientAddress: req.socket.remoteAddress,
-          forwardedFor: req.headers["x-forwarded-for"],
-          userAgent: req.headers["user-agent"],
-        }),
+        () => new NodeCredentialInput(req, queryTokenInput(resolved, req.originalUrl)),
         req.auth,
       );
       if (decision.action === "respond") return send(res, decision.answer);

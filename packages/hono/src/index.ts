@@ -11,13 +11,14 @@ import {
   type AdminRouterSettings,
   type AuthIdentity,
   adminBodyTimeout,
-  authorizationFromRawHeaders,
   type CredentialInput,
   checkAdminRouterOptions,
   createAuthDecider,
   fetchRequestOrigin,
   type HttpAnswer,
   type MiddlewareOptions,
+  NodeCredentialInput,
+  nodeRequestOrigin,
   queryTokenInput,
   readWebBody,
   type TokenGate,
@@ -47,12 +48,12 @@ function nodeIncoming(c: Context): IncomingMessage | undefined {
  * fetch's `Headers` join them with ", ", so two `Token x` lines would read as one value of an
  * unknown scheme (401, where DESIGN.md says 400). Other runtimes read the fetch `Request`.
  *
- * The client address and X-Forwarded-For are getters: the verifier reads them only when a failure
- * limiter is configured, so a deployment without one pays nothing for them. They live on a class,
- * not on an object literal: V8 builds each literal that has getters as a dictionary-mode object
- * with fresh accessor pairs, and those kept every request's context (which the getters capture)
- * alive through young-generation collections, so under load all of it was promoted and freed only
- * by full collections (about 25 CPU µs a request, and the p99 pauses).
+ * The client address and `header(name)` are read only when the verifier asks (X-Forwarded-For for
+ * a failure limiter, User-Agent for the security log), so a deployment without them pays nothing.
+ * They live on a class, not on an object literal: V8 builds each literal that has getters as a
+ * dictionary-mode object with fresh accessor pairs, and those kept every request's context (which
+ * the getters capture) alive through young-generation collections, so under load all of it was
+ * promoted and freed only by full collections (about 25 CPU µs a request, and the p99 pauses).
  */
 function credentialInputOf(
   c: Context,
@@ -61,44 +62,29 @@ function credentialInputOf(
 ): CredentialInput {
   const incoming = nodeIncoming(c);
   if (incoming?.rawHeaders) {
-    return new NodeCredentialInput(
-      authorizationFromRawHeaders(incoming.rawHeaders),
-      queryTokenInput(gate, c.req.url),
-      c,
-      incoming,
-      address,
-    );
+    return new HonoNodeCredentialInput(incoming, queryTokenInput(gate, c.req.url), c, address);
   }
   return new FetchCredentialInput(c.req.raw.headers, queryTokenInput(gate, c.req.url), c, address);
 }
 
-class NodeCredentialInput implements CredentialInput {
+/** The core's Node input, with the client's address found as the app says (`clientAddress`). */
+class HonoNodeCredentialInput extends NodeCredentialInput {
   readonly #c: Context;
-  readonly #incoming: IncomingMessage;
   readonly #address: (c: Context) => string | undefined;
 
   constructor(
-    readonly authorization: CredentialInput["authorization"],
-    readonly queryToken: CredentialInput["queryToken"],
-    c: Context,
     incoming: IncomingMessage,
+    queryToken: CredentialInput["queryToken"],
+    c: Context,
     address: (c: Context) => string | undefined,
   ) {
+    super(incoming, queryToken);
     this.#c = c;
-    this.#incoming = incoming;
     this.#address = address;
   }
 
-  get clientAddress(): string | undefined {
+  override get clientAddress(): string | undefined {
     return this.#address(this.#c);
-  }
-
-  get forwardedFor(): string | string[] | undefined {
-    return this.#incoming.headers["x-forwarded-for"];
-  }
-
-  get userAgent(): string | undefined {
-    return this.#incoming.headers["user-agent"];
   }
 }
 
@@ -124,12 +110,8 @@ class FetchCredentialInput implements CredentialInput {
     return this.#address(this.#c);
   }
 
-  get forwardedFor(): string | null {
-    return this.#headers.get("x-forwarded-for");
-  }
-
-  get userAgent(): string | null {
-    return this.#headers.get("user-agent");
+  header(name: string): string | undefined {
+    return this.#headers.get(name) ?? undefined;
   }
 }
 
@@ -205,9 +187,13 @@ export function tokenAdminRouter(gate: TokenGate, options: TokenAdminRouterOptio
     router.on(route.method, route.path, async (c) => {
       const actor = await settings.getActor(c);
       const body = route.method === "POST" ? await bodyOf(c, settings) : ({ kind: "absent" } as const);
+      const incoming = nodeIncoming(c);
       return toResponse(
         await gate.admin.handle({
-          ...fetchRequestOrigin(c.req.raw, address(c)),
+          // Under @hono/node-server, the Node request's own headers and socket, as on Express and Koa.
+          ...(incoming
+            ? { ...nodeRequestOrigin(incoming), peerAddress: address(c) }
+            : fetchRequestOrigin(c.req.raw, address(c))),
           operation: route.operation,
           id: c.req.param("id"),
           path: new URL(c.req.url).pathname,

@@ -2,7 +2,7 @@
  * tokengate for Koa 3: `app.use(tokengate(gate))`, `protectRouter(router, gate)` for the routes of
  * one @koa/router `Router`, and `app.use(tokenAdminRouter(gate, { prefix, getActor }))`.
  */
-import { type IncomingMessage, METHODS } from "node:http";
+import { METHODS } from "node:http";
 import Router from "@koa/router";
 import { tokenPageFiles } from "@tokengate/admin-page";
 import {
@@ -13,12 +13,11 @@ import {
   type AdminRouterSettings,
   type AuthIdentity,
   adminBodyTimeout,
-  authorizationFromRawHeaders,
-  type CredentialInput,
   checkAdminRouterOptions,
   createAuthDecider,
   type HttpAnswer,
   type MiddlewareOptions,
+  NodeCredentialInput,
   nodeRequestOrigin,
   queryTokenInput,
   readNodeBody,
@@ -41,38 +40,6 @@ function send(ctx: Context, answer: HttpAnswer): void {
 }
 
 /**
- * What the gate reads off one request. The client address and X-Forwarded-For are read only when
- * a failure limiter asks (`headers` makes Node parse every header line). The getters live on a
- * class, not on an object literal: V8 builds each literal that has getters as a dictionary-mode
- * object with fresh accessor pairs, and those kept every request (which the getters capture) alive
- * through young-generation collections, so under load it was all promoted and freed only by full
- * collections.
- */
-class KoaCredentialInput implements CredentialInput {
-  readonly #req: IncomingMessage;
-
-  constructor(
-    readonly authorization: CredentialInput["authorization"],
-    readonly queryToken: CredentialInput["queryToken"],
-    req: IncomingMessage,
-  ) {
-    this.#req = req;
-  }
-
-  get clientAddress(): string | undefined {
-    return this.#req.socket.remoteAddress;
-  }
-
-  get forwardedFor(): string | string[] | undefined {
-    return this.#req.headers["x-forwarded-for"];
-  }
-
-  get userAgent(): string | undefined {
-    return this.#req.headers["user-agent"];
-  }
-}
-
-/**
  * Authenticates every request, or answers 400/401/403/429/503 before the next middleware runs.
  *
  * @example
@@ -84,12 +51,7 @@ export function tokengate(gate: TokenGate | TokenGateOptions, options: Middlewar
   const resolved = decider.gate;
   return async function tokengateMiddleware(ctx, next) {
     const decision = await decider.decide(
-      () =>
-        new KoaCredentialInput(
-          authorizationFromRawHeaders(ctx.req.rawHeaders),
-          queryTokenInput(resolved, ctx.originalUrl),
-          ctx.req,
-        ),
+      () => new NodeCredentialInput(ctx.req, queryTokenInput(resolved, ctx.originalUrl)),
       ctx.state.auth,
     );
     if (decision.action === "respond") return send(ctx, decision.answer);

@@ -1,3 +1,7 @@
+/**
+ * The PostgreSQL `Directory` in tokengate's own `users`, `teams` and `memberships` tables, for
+ * applications without a user system of their own.
+ */
 import {
   consoleLogger,
   type Directory,

@@ -1,3 +1,7 @@
+/**
+ * @tokengate/postgres: the PostgreSQL token store, directory and security log in tokengate's own
+ * tables (`migrate`), and Documenso mode over Documenso's own tables (`openDocumenso`).
+ */
 export { PostgresDirectory } from "./directory";
 export { DOCUMENSO_TEAM_TOKEN_ROLES, DocumensoDirectory } from "./documenso/directory";
 export { type DocumensoReport, type DocumensoSample, inspectDocumenso } from "./documenso/inspect";

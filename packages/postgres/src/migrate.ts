@@ -1,3 +1,7 @@
+/**
+ * tokengate's own PostgreSQL tables and the functions that create them (`migrate`, and
+ * `migrateSecurityLog` for Documenso mode): idempotent, run at deploy or start-up.
+ */
 import { SECURITY_EVENT_TYPES } from "@tokengate/core";
 import type { Pool } from "pg";
 import { quoteSchema } from "./sql";

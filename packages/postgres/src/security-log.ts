@@ -8,48 +8,19 @@
 import {
   consoleLogger,
   type Logger,
-  type SecurityEventType,
+  SECURITY_EVENT_COLUMNS,
+  SECURITY_EVENT_INSERT_COLUMNS,
+  type SecurityEventRow,
   type SecurityLog,
   type SecurityLogEntry,
   type SecurityLogQuery,
   type StoredSecurityEvent,
+  securityEventFromRow,
+  securityEventValues,
 } from "@tokengate/core";
 import type { Pool, QueryConfig } from "pg";
 import { DEFAULT_SCHEMA, type PostgresSchemaOptions } from "./migrate";
 import { guardIdleErrors, quoteSchema, run, statement } from "./sql";
-
-interface EventRow {
-  id: string; // bigint: node-postgres reads int8 as text
-  type: SecurityEventType;
-  at: Date;
-  actor_user_id: number | null;
-  token_id: number | null;
-  token_name: string | null;
-  team_id: number | null;
-  owner_user_id: number | null;
-  client_address: string | null;
-  user_agent: string | null;
-  count: number;
-}
-
-const COLUMNS =
-  "id, type, at, actor_user_id, token_id, token_name, team_id, owner_user_id, client_address, user_agent, count";
-
-function toStored(row: EventRow): StoredSecurityEvent {
-  return {
-    id: Number(row.id),
-    type: row.type,
-    at: row.at,
-    actorUserId: row.actor_user_id,
-    tokenId: row.token_id,
-    tokenName: row.token_name,
-    teamId: row.team_id,
-    ownerUserId: row.owner_user_id,
-    clientAddress: row.client_address,
-    userAgent: row.user_agent,
-    count: row.count,
-  };
-}
 
 export interface PostgresSecurityLogOptions extends PostgresSchemaOptions {
   /** Where a dying idle connection is reported when the pool has no `error` listener. */
@@ -78,15 +49,14 @@ export class PostgresSecurityLog implements SecurityLog {
     guardIdleErrors(pool, options.logger ?? consoleLogger);
     // unnest WITH ORDINALITY and ORDER BY it: the identity values follow the batch's order.
     this.#append = statement(
-      `INSERT INTO ${this.#table}
-         (type, at, actor_user_id, token_id, token_name, team_id, owner_user_id, client_address, user_agent, count)
-       SELECT type, at, actor_user_id, token_id, token_name, team_id, owner_user_id, client_address, user_agent, count
+      `INSERT INTO ${this.#table} (${SECURITY_EVENT_INSERT_COLUMNS})
+       SELECT ${SECURITY_EVENT_INSERT_COLUMNS}
        FROM unnest($1::text[], $2::timestamptz[], $3::integer[], $4::integer[], $5::text[], $6::integer[],
                    $7::integer[], $8::text[], $9::text[], $10::integer[])
             WITH ORDINALITY AS v(type, at, actor_user_id, token_id, token_name, team_id, owner_user_id,
                                  client_address, user_agent, count, n)
        ORDER BY n
-       RETURNING ${COLUMNS}`,
+       RETURNING ${SECURITY_EVENT_COLUMNS}`,
     );
     this.#prune = statement(
       `DELETE FROM ${this.#table} WHERE id IN (
@@ -96,23 +66,13 @@ export class PostgresSecurityLog implements SecurityLog {
 
   async append(entries: readonly SecurityLogEntry[]): Promise<StoredSecurityEvent[]> {
     if (entries.length === 0) return [];
-    const column = <T>(pick: (entry: SecurityLogEntry) => T) => entries.map(pick);
-    const { rows } = await run<EventRow>(
+    // One array per column, as unnest takes them.
+    const values = entries.map((entry) => securityEventValues(entry, (at) => at));
+    const { rows } = await run<SecurityEventRow>(
       this.#pool,
-      this.#append([
-        column((e) => e.type),
-        column((e) => e.at),
-        column((e) => e.actorUserId),
-        column((e) => e.tokenId),
-        column((e) => e.tokenName),
-        column((e) => e.teamId),
-        column((e) => e.ownerUserId),
-        column((e) => e.clientAddress),
-        column((e) => e.userAgent),
-        column((e) => e.count),
-      ]),
+      this.#append(values[0]!.map((_, column) => values.map((row) => row[column]))),
     );
-    return rows.map(toStored).sort((a, b) => a.id - b.id);
+    return rows.map(securityEventFromRow).sort((a, b) => a.id - b.id);
   }
 
   async list(query: SecurityLogQuery): Promise<StoredSecurityEvent[]> {
@@ -137,13 +97,13 @@ export class PostgresSecurityLog implements SecurityLog {
     let prepared = this.#lists.get(key);
     if (!prepared) {
       prepared = statement(
-        `SELECT ${COLUMNS} FROM ${this.#table} ${key ? `WHERE ${key}` : ""}
+        `SELECT ${SECURITY_EVENT_COLUMNS} FROM ${this.#table} ${key ? `WHERE ${key}` : ""}
          ORDER BY at DESC, id DESC LIMIT $${values.length + 1}`,
       );
       this.#lists.set(key, prepared);
     }
-    const { rows } = await run<EventRow>(this.#pool, prepared([...values, query.limit]));
-    return rows.map(toStored);
+    const { rows } = await run<SecurityEventRow>(this.#pool, prepared([...values, query.limit]));
+    return rows.map(securityEventFromRow);
   }
 
   async prune(olderThan: Date, limit: number): Promise<number> {

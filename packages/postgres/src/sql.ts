@@ -1,3 +1,8 @@
+/**
+ * What every PostgreSQL statement of the package goes through: quoted schema names, named
+ * statements, integrity errors turned into the core's store errors without the driver's detail,
+ * and a guard for idle connections that die.
+ */
 import { createHash } from "node:crypto";
 import { describeCause, type Logger, StoreConstraintError } from "@tokengate/core";
 import type { Pool, QueryConfig, QueryResultRow } from "pg";

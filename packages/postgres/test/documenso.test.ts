@@ -342,6 +342,7 @@ describeWithServices(
         query,
         actorUserId,
         scheme: "http",
+        header: () => undefined,
         contentType: "application/json",
         body: value === undefined ? { kind: "absent" } : { kind: "parsed", value },
       });

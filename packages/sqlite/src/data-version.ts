@@ -1,3 +1,4 @@
+/** SQLite's `PRAGMA data_version` as a change probe, for processes that share one database file. */
 import type { Database } from "better-sqlite3";
 
 /**

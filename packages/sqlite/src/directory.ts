@@ -1,3 +1,8 @@
+/**
+ * The SQLite `Directory` in the `users`, `teams` and `memberships` tables beside the tokens, for
+ * applications without a user system of their own; also the row mappings the store's joined lookup
+ * reuses.
+ */
 import type { Directory, DirectoryTeam, DirectoryUser, TeamRole } from "@tokengate/core";
 import type { Database, Statement } from "better-sqlite3";
 import { migrateSqlite } from "./schema";

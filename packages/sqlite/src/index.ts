@@ -1,3 +1,7 @@
+/**
+ * @tokengate/sqlite: the embedded default. A token store, directory and security log in one SQLite
+ * file (`openSqlite`), and the data_version probe that tells processes sharing it of a change.
+ */
 export { sqliteDataVersion } from "./data-version";
 export { SqliteDirectory } from "./directory";
 export { type SqliteDataVersionOptions, sqliteDataVersionInvalidation } from "./invalidation-channel";

@@ -1,3 +1,4 @@
+/** `openSqlite`: one SQLite file opened with tokengate's tables, its store, directory and log. */
 import Database from "better-sqlite3";
 import { sqliteDataVersion } from "./data-version";
 import { SqliteDirectory } from "./directory";

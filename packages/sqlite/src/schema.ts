@@ -1,3 +1,4 @@
+/** tokengate's SQLite tables and `migrateSqlite`, which creates them on first use. */
 import type { Database } from "better-sqlite3";
 
 /**

@@ -3,48 +3,19 @@
  * `migrateSqlite` creates beside the tokens. Same contract as the memory and PostgreSQL logs
  * (tests/conformance/security-logs.test.ts). Statements are prepared once, per filter combination.
  */
-import type {
-  SecurityEventType,
-  SecurityLog,
-  SecurityLogEntry,
-  SecurityLogQuery,
-  StoredSecurityEvent,
+import {
+  SECURITY_EVENT_COLUMNS,
+  SECURITY_EVENT_INSERT_COLUMNS,
+  type SecurityEventRow,
+  type SecurityLog,
+  type SecurityLogEntry,
+  type SecurityLogQuery,
+  type StoredSecurityEvent,
+  securityEventFromRow,
+  securityEventValues,
 } from "@tokengate/core";
 import type { Database, Statement } from "better-sqlite3";
 import { migrateSqlite } from "./schema";
-
-interface EventRow {
-  id: number;
-  type: SecurityEventType;
-  at: number;
-  actor_user_id: number | null;
-  token_id: number | null;
-  token_name: string | null;
-  team_id: number | null;
-  owner_user_id: number | null;
-  client_address: string | null;
-  user_agent: string | null;
-  count: number;
-}
-
-const COLUMNS =
-  "id, type, at, actor_user_id, token_id, token_name, team_id, owner_user_id, client_address, user_agent, count";
-
-function toStored(row: EventRow): StoredSecurityEvent {
-  return {
-    id: row.id,
-    type: row.type,
-    at: new Date(row.at),
-    actorUserId: row.actor_user_id,
-    tokenId: row.token_id,
-    tokenName: row.token_name,
-    teamId: row.team_id,
-    ownerUserId: row.owner_user_id,
-    clientAddress: row.client_address,
-    userAgent: row.user_agent,
-    count: row.count,
-  };
-}
 
 /** The WHERE clause of a query and its values; the key names the prepared statement that fits. */
 function conditions(query: SecurityLogQuery): { key: string; where: string; values: number[] } {
@@ -80,36 +51,24 @@ function conditions(query: SecurityLogQuery): { key: string; where: string; valu
 export class SqliteSecurityLog implements SecurityLog {
   readonly name = "sqlite";
   readonly #db: Database;
-  readonly #insert: Statement<unknown[], EventRow>;
+  readonly #insert: Statement<unknown[], SecurityEventRow>;
   readonly #appendBatch: (entries: readonly SecurityLogEntry[]) => StoredSecurityEvent[];
   readonly #prune: Statement<[number, number]>;
-  readonly #lists = new Map<string, Statement<unknown[], EventRow>>();
+  readonly #lists = new Map<string, Statement<unknown[], SecurityEventRow>>();
 
   constructor(db: Database) {
     migrateSqlite(db);
     this.#db = db;
     this.#insert = db.prepare(
-      `INSERT INTO security_events
-         (type, at, actor_user_id, token_id, token_name, team_id, owner_user_id, client_address, user_agent, count)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+      `INSERT INTO security_events (${SECURITY_EVENT_INSERT_COLUMNS})
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${SECURITY_EVENT_COLUMNS}`,
     );
     // One transaction per batch: one fsync, and a batch is written whole or not at all.
     this.#appendBatch = db.transaction((entries: readonly SecurityLogEntry[]) =>
       entries.map((e) => {
-        const row = this.#insert.get(
-          e.type,
-          e.at.getTime(),
-          e.actorUserId,
-          e.tokenId,
-          e.tokenName,
-          e.teamId,
-          e.ownerUserId,
-          e.clientAddress,
-          e.userAgent,
-          e.count,
-        );
+        const row = this.#insert.get(...securityEventValues(e, (at) => at.getTime()));
         if (!row) throw new Error("SqliteSecurityLog: insert returned no row");
-        return toStored(row);
+        return securityEventFromRow(row);
       }),
     );
     this.#prune = db.prepare(
@@ -126,11 +85,11 @@ export class SqliteSecurityLog implements SecurityLog {
     let statement = this.#lists.get(key);
     if (!statement) {
       statement = this.#db.prepare(
-        `SELECT ${COLUMNS} FROM security_events ${where} ORDER BY at DESC, id DESC LIMIT ?`,
+        `SELECT ${SECURITY_EVENT_COLUMNS} FROM security_events ${where} ORDER BY at DESC, id DESC LIMIT ?`,
       );
       this.#lists.set(key, statement);
     }
-    return statement.all(...values, query.limit).map(toStored);
+    return statement.all(...values, query.limit).map(securityEventFromRow);
   }
 
   async prune(olderThan: Date, limit: number): Promise<number> {

@@ -1,3 +1,4 @@
+/** What only a SQLite file does: surviving a reopen, WAL mode, and processes sharing it. */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

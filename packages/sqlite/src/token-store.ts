@@ -1,3 +1,7 @@
+/**
+ * The SQLite `TokenStore`: the `tokens` table of `schema.ts`, read with statements prepared once.
+ * Same contract as the memory and PostgreSQL stores (tests/conformance/stores.test.ts).
+ */
 import {
   type CredentialReader,
   type Directory,

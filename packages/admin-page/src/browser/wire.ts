@@ -3,7 +3,7 @@
  * to the contract fails the page's type check. Type-only imports, gone from the bundle. They name
  * the core's schemas file rather than `@tokengate/core`, whose entry brings Node's types along.
  */
-import type { AdminSessionSchema } from "../../../core/src/schemas";
+import type { AdminSessionSchema } from "../../../core/src/lifecycle/schemas";
 
 /** `GET <mount>/session`. */
 export type AdminSession = ReturnType<typeof AdminSessionSchema.parse>;
@@ -16,4 +16,4 @@ export type {
   RotateApiTokenResponse,
   SecurityEvent,
   SecurityEventType,
-} from "../../../core/src/schemas";
+} from "../../../core/src/lifecycle/schemas";

@@ -6,7 +6,7 @@
  */
 import type { DirectoryUser, TeamRole, TokenGate } from "@tokengate/core";
 import { type Command, Option } from "commander";
-import { positiveInteger, redisOption, type StoreOptions, storeOption, TEAM_ROLES } from "../cli-options";
+import { positiveInteger, type StoreOptions, TEAM_ROLES, withStoreOptions } from "../cli-options";
 import type { SeedableDirectory } from "../open-store";
 import { type CommandContext, runWithGate, type WhenRedisIsAway } from "../run-command";
 import { CommandFailure, UsageError } from "../usage-error";
@@ -154,7 +154,7 @@ function group(parent: Command, path: string, description: string): Command {
 
 /** A subcommand on the servers' store, with `--store` and `--redis`. */
 function storeCommand(parent: Command, name: string, description: string): Command {
-  return parent.command(name).description(description).addOption(storeOption()).addOption(redisOption());
+  return withStoreOptions(parent.command(name).description(description));
 }
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * `tokengate serve`: opens the gate on the store (and Redis), seeds the demo users, and serves the
+ * demo app of the chosen framework; prints the banner with the logins and the curl commands to try.
+ */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@tokengate/core";

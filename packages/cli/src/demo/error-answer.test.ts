@@ -1,3 +1,4 @@
+/** What the demo answers for an error no route handled: a framework's 4xx kept, anything else 500. */
 import { unexpectedErrorAnswer } from "./error-answer";
 
 describe("unexpectedErrorAnswer", () => {

@@ -1,3 +1,4 @@
+/** The demo app on Express, for `tokengate serve --framework express` (see listener.ts). */
 import type { TokenGate } from "@tokengate/core";
 import { tokenAdminRouter, tokengate } from "@tokengate/express";
 import express, { type ErrorRequestHandler, type Express } from "express";

@@ -1,3 +1,4 @@
+/** The demo app on Hono, the default of `tokengate serve` (see listener.ts). */
 import type { TokenGate } from "@tokengate/core";
 import { type TokenGateEnv, tokenAdminRouter, tokengate } from "@tokengate/hono";
 import { Hono } from "hono";

@@ -1,3 +1,4 @@
+/** The demo app on Koa, for `tokengate serve --framework koa` (see listener.ts). */
 import { METHODS } from "node:http";
 import Router from "@koa/router";
 import type { TokenGate } from "@tokengate/core";

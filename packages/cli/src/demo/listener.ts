@@ -1,3 +1,7 @@
+/**
+ * The demo app of each framework behind one Node request listener, so `serve` starts them all the
+ * same way; the routes and their answers are in setup.ts.
+ */
 import type { RequestListener } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import type { TokenGate } from "@tokengate/core";

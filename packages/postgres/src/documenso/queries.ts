@@ -9,6 +9,7 @@
  * - personal team: the team of the user's personal organisation, which sign-up creates
  *   (packages/lib/server-only/organisation/create-organisation.ts: createPersonalOrganisation).
  */
+import { joinedColumnsSql } from "../token-table";
 import type { DocumensoLayout } from "./layout";
 
 /** ADMIN above MANAGER above MEMBER, as Documenso's TEAM_MEMBER_ROLE_HIERARCHY ranks them. */
@@ -76,10 +77,10 @@ export function directorySql(layout: DocumensoLayout, s: string) {
 
 /**
  * The store's joined lookup for a layout: `tokenColumns` (of `"ApiToken" t`), then the rows its ids
- * point at, read by the same rules as the directory's statements above: the creator (`c_`), the
- * team (`tm_`, with its owner as `findTeam` finds it), the owner (`o_`), and the creator's and the
- * owner's roles (`roleSql`). One statement, one round trip; which user the token acts as is decided
- * in core.
+ * point at (`JoinedColumns` in ../token-table.ts), read by the same rules as the directory's
+ * statements above: the creator (`c_`), the team (`tm_`, with its owner as `findTeam` finds it), the
+ * owner (`o_`), and the creator's and the owner's roles (`roleSql`). One statement, one round trip;
+ * which user the token acts as is decided in core.
  */
 export function credentialSql(layout: DocumensoLayout, s: string, tokenColumns: string): string {
   // The organisation layout's team is found only with its organisation, as `findTeam` joins them.
@@ -92,9 +93,7 @@ export function credentialSql(layout: DocumensoLayout, s: string, tokenColumns: 
           `org."ownerUserId"`,
         ];
   return `SELECT ${tokenColumns},
-    c.id AS c_id, c.name AS c_name, c.email AS c_email, c.disabled AS c_disabled,
-    tm.id AS tm_id, tm.name AS tm_name, ${owner} AS "tm_ownerUserId",
-    o.id AS o_id, o.name AS o_name, o.email AS o_email, o.disabled AS o_disabled,
+    ${joinedColumnsSql(owner)},
     (${roleSql(layout, s, "tm.id", 't."userId"')}) AS c_role,
     (${roleSql(layout, s, "tm.id", owner)}) AS o_role
     FROM ${s}."ApiToken" t

@@ -9,21 +9,12 @@ import {
   type Directory,
   type NewTokenRecord,
   StoreConstraintError,
-  type TeamRole,
   type TokenRecord,
-  type TokenStore,
 } from "@tokengate/core";
 import type { Pool } from "pg";
-import {
-  constraintViolation,
-  DuplicateDigestError,
-  guardIdleErrors,
-  isUniqueViolation,
-  quoteSchema,
-  run,
-  statement,
-} from "../sql";
+import { guardIdleErrors, quoteSchema, run, statement } from "../sql";
 import type { PostgresStoreOptions } from "../token-store";
+import { TokenTable } from "../token-table";
 import { DocumensoDirectory, documensoTables } from "./directory";
 import type { DocumensoLayout } from "./layout";
 import { credentialSql, personalTeamSql } from "./queries";
@@ -76,40 +67,6 @@ function toRecord(row: ApiTokenRow): TokenRecord {
   };
 }
 
-/** One row of the joined lookup (`credentialSql`): the token's columns, then what its ids point at. */
-interface CredentialRow extends ApiTokenRow {
-  c_id: number | null;
-  c_name: string | null;
-  c_email: string | null;
-  c_disabled: boolean;
-  tm_id: number | null;
-  tm_name: string;
-  tm_ownerUserId: number;
-  o_id: number | null;
-  o_name: string | null;
-  o_email: string | null;
-  o_disabled: boolean;
-  c_role: TeamRole | null;
-  o_role: TeamRole | null;
-}
-
-function toCredentialRows(row: CredentialRow) {
-  return {
-    token: toRecord(row),
-    creator:
-      row.c_id === null
-        ? null
-        : { id: row.c_id, name: row.c_name, email: row.c_email, disabled: row.c_disabled },
-    team: row.tm_id === null ? null : { id: row.tm_id, name: row.tm_name, ownerUserId: row.tm_ownerUserId },
-    owner:
-      row.o_id === null
-        ? null
-        : { id: row.o_id, name: row.o_name, email: row.o_email, disabled: row.o_disabled },
-    creatorRole: row.c_role,
-    ownerRole: row.o_role,
-  };
-}
-
 /**
  * Documenso's `"ApiToken"` as a `TokenStore`. It never alters Documenso's tables, needs no
  * migration, and writes only the `"ApiToken"` rows it is asked to create, delete or end.
@@ -132,49 +89,46 @@ function toCredentialRows(row: CredentialRow) {
  * @example
  * const { store } = await openDocumenso(pool); // pool on Documenso's database
  */
-export class DocumensoTokenStore implements TokenStore {
+export class DocumensoTokenStore extends TokenTable<ApiTokenRow> {
   readonly name = "documenso";
   readonly layout: DocumensoLayout;
   readonly #pool: Pool;
   readonly #schema: string;
-  readonly #byDigest;
-  readonly #byId;
-  readonly #insert;
-  readonly #byUser;
-  readonly #byTeam;
-  readonly #delete;
   readonly #markReplaced;
 
   constructor(pool: Pool, options: DocumensoOptions = {}) {
     const s = quoteSchema(options.schema ?? "public");
     const t = `${s}."ApiToken"`;
-    this.layout = options.layout ?? "organisations";
-    this.#pool = pool;
-    this.#schema = s;
-    guardIdleErrors(pool, options.logger ?? consoleLogger);
-    const organisations = this.layout === "organisations";
-    this.#byDigest = statement(`SELECT ${COLUMNS} FROM ${t} WHERE token = $1`);
-    this.#byId = statement(`SELECT ${COLUMNS} FROM ${t} WHERE id = $1`);
+    const layout = options.layout ?? "organisations";
+    const organisations = layout === "organisations";
     // One statement either way: a personal token's team is found inside the INSERT, so no second
     // round trip and no window in which the personal team could change.
     const teamValue = organisations ? `COALESCE($5::integer, ${personalTeamSql(s, "$4::integer")})` : "$5";
-    this.#insert = statement(
-      `INSERT INTO ${t} (name, token, algorithm, "userId", "teamId", "createdAt", expires)
+    super(
+      pool,
+      "DocumensoTokenStore",
+      {
+        byDigest: `SELECT ${COLUMNS} FROM ${t} WHERE token = $1`,
+        byId: `SELECT ${COLUMNS} FROM ${t} WHERE id = $1`,
+        insert: `INSERT INTO ${t} (name, token, algorithm, "userId", "teamId", "createdAt", expires)
        VALUES ($1, $2, $3, $4, ${teamValue},
                $6::timestamptz AT TIME ZONE 'UTC', $7::timestamptz AT TIME ZONE 'UTC')
        RETURNING ${COLUMNS}`,
-    );
-    this.#byUser = statement(
-      organisations
-        ? `SELECT ${COLUMNS} FROM ${t} WHERE "teamId" = ${personalTeamSql(s, "$1::integer")}
+        byUser: organisations
+          ? `SELECT ${COLUMNS} FROM ${t} WHERE "teamId" = ${personalTeamSql(s, "$1::integer")}
            ORDER BY ${t}."createdAt" DESC, id DESC`
-        : `SELECT ${COLUMNS} FROM ${t} WHERE "userId" = $1 AND "teamId" IS NULL
+          : `SELECT ${COLUMNS} FROM ${t} WHERE "userId" = $1 AND "teamId" IS NULL
            ORDER BY ${t}."createdAt" DESC, id DESC`,
+        byTeam: `SELECT ${COLUMNS} FROM ${t} WHERE "teamId" = $1 ORDER BY ${t}."createdAt" DESC, id DESC`,
+        delete: `DELETE FROM ${t} WHERE id = $1`,
+      },
+      toRecord,
+      FIELDS,
     );
-    this.#byTeam = statement(
-      `SELECT ${COLUMNS} FROM ${t} WHERE "teamId" = $1 ORDER BY ${t}."createdAt" DESC, id DESC`,
-    );
-    this.#delete = statement(`DELETE FROM ${t} WHERE id = $1`);
+    this.layout = layout;
+    this.#pool = pool;
+    this.#schema = s;
+    guardIdleErrors(pool, options.logger ?? consoleLogger);
     this.#markReplaced = statement(
       `UPDATE ${t} SET expires = $2::timestamptz AT TIME ZONE 'UTC' WHERE id = $1`,
     );
@@ -193,27 +147,7 @@ export class DocumensoTokenStore implements TokenStore {
     if (tables?.pool !== this.#pool || tables.schema !== this.#schema || tables.layout !== this.layout) {
       return null;
     }
-    const query = statement(credentialSql(this.layout, this.#schema, columns("t.")));
-    const pool = this.#pool;
-    return async function readCredential(digest) {
-      const { rows } = await run<CredentialRow>(pool, query([digest]));
-      return rows[0] ? toCredentialRows(rows[0]) : null;
-    };
-  }
-
-  /** One indexed read of an id no token has: a round trip that also proves the table is there. */
-  async ping(): Promise<void> {
-    await run(this.#pool, this.#byId([0]));
-  }
-
-  async findByDigest(digest: string): Promise<TokenRecord | null> {
-    const { rows } = await run<ApiTokenRow>(this.#pool, this.#byDigest([digest]));
-    return rows[0] ? toRecord(rows[0]) : null;
-  }
-
-  async findById(id: number): Promise<TokenRecord | null> {
-    const { rows } = await run<ApiTokenRow>(this.#pool, this.#byId([id]));
-    return rows[0] ? toRecord(rows[0]) : null;
+    return this.readCredentials(credentialSql(this.layout, this.#schema, columns("t.")));
   }
 
   /**
@@ -231,44 +165,17 @@ export class DocumensoTokenStore implements TokenStore {
       throw new TypeError("DocumensoTokenStore: Documenso's ApiToken table has no scopes");
     }
     try {
-      const { rows } = await run<ApiTokenRow>(
-        this.#pool,
-        this.#insert([
-          token.name,
-          token.digest,
-          token.algorithm,
-          token.userId,
-          token.teamId,
-          token.createdAt,
-          token.expiresAt,
-        ]),
-      );
-      if (!rows[0]) throw new Error("DocumensoTokenStore: insert returned no row");
-      return toRecord(rows[0]);
+      return await this.insertRow(token);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new DuplicateDigestError("DocumensoTokenStore");
-      const violation = constraintViolation(error, FIELDS);
-      if (violation?.field === "teamId" && token.teamId === null) {
+      // No team named and no personal team found: say what Documenso needs instead.
+      if (error instanceof StoreConstraintError && error.field === "teamId" && token.teamId === null) {
         throw new StoreConstraintError(
           "teamId",
           "Documenso keeps personal tokens in the team of the user's personal organisation, and this user has none: name a team",
         );
       }
-      throw violation ?? error;
+      throw error;
     }
-  }
-
-  /** The user's personal tokens: the tokens of the personal organisation's team (`teams`: no team). */
-  async listByUser(userId: number): Promise<TokenRecord[]> {
-    return (await run<ApiTokenRow>(this.#pool, this.#byUser([userId]))).rows.map(toRecord);
-  }
-
-  async listByTeam(teamId: number): Promise<TokenRecord[]> {
-    return (await run<ApiTokenRow>(this.#pool, this.#byTeam([teamId]))).rows.map(toRecord);
-  }
-
-  async delete(id: number): Promise<boolean> {
-    return (await run(this.#pool, this.#delete([id]))).rowCount > 0;
   }
 
   /** Sets `"expires"` only: Documenso has no column for the successor. */

@@ -1,2 +1,0 @@
-export type { AdminPageFiles, AdminSession } from "./answers";
-export { type CrossSitePolicy, isCrossOriginRequest, type RequestOrigin, TrustedOrigins } from "./cross-site";

@@ -1,4 +1,0 @@
-/** Where time comes from. Inject one in tests to freeze it instead of sleeping. */
-export type Clock = () => Date;
-
-export const systemClock: Clock = () => new Date();
