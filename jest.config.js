@@ -9,7 +9,7 @@ module.exports = {
     "^.+\\.(t|j)sx?$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } } }],
   },
   moduleNameMapper: {
-    "^@tokengate/(core|admin-page|express|koa|hono|redis|sqlite|postgres|cli)$":
+    "^@tokengate/(core|admin-page|express|koa|hono|cache|redis|sqlite|postgres|cli)$":
       "<rootDir>/packages/$1/src/index.ts",
     "^@tokengate/test-support$": "<rootDir>/tests/support/index.ts",
     "^@tokengate/test-support/topologies$": "<rootDir>/tests/support/topologies.ts",

@@ -9,13 +9,8 @@ import {
   type PushMetricExporter,
 } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
-import {
-  type CredentialCacheFactory,
-  createTokenGate,
-  silentLogger,
-  type TokenGate,
-  type TokenGateOptions,
-} from "@tokengate/core";
+import { type SharedTierFactory, tieredCache } from "@tokengate/cache";
+import { createTokenGate, silentLogger, type TokenGate, type TokenGateOptions } from "@tokengate/core";
 import { PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
 import { openSqlite } from "@tokengate/sqlite";
 import Redis, { type Cluster, type RedisOptions } from "ioredis";
@@ -95,7 +90,7 @@ export type Pending = { readonly pending: string };
  * alongside these benchmarks, and a missing export makes those rows "pending", not a crash.
  */
 interface RedisModule {
-  tieredCache(options: { redis: RedisClient; prefix: string; lru?: false }): CredentialCacheFactory;
+  redisTier(options: { redis: RedisClient; prefix: string }): SharedTierFactory;
   connectRedis(url: string, options?: { redisOptions?: Partial<RedisOptions> }): RedisClient;
   RedisLimitStore: new (options: { redis: RedisClient; prefix: string }) => unknown;
   TokenRateLimiter: new (options: {
@@ -111,7 +106,7 @@ async function loadRedisModule(): Promise<RedisModule | null> {
   const specifier = "@tokengate/redis";
   try {
     const module = (await import(specifier)) as Partial<RedisModule>;
-    return typeof module.tieredCache === "function" && typeof module.connectRedis === "function"
+    return typeof module.redisTier === "function" && typeof module.connectRedis === "function"
       ? (module as RedisModule)
       : null;
   } catch {
@@ -168,9 +163,8 @@ export async function buildGate(flavour: GateFlavour, env: GateEnvironment): Pro
     : new Redis(env.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
   const redisOnly = flavour === "redis-only" || flavour === "redis-only-cluster";
   const rateLimited = flavour === "rate-limited" || flavour === "rate-limited-cluster";
-  const cache = module.tieredCache({
-    redis,
-    prefix: `${env.redisPrefix}tokengate:`,
+  const cache = tieredCache({
+    shared: module.redisTier({ redis, prefix: `${env.redisPrefix}tokengate:` }),
     ...(redisOnly ? { lru: false as const } : {}),
   });
   const rateLimiter = rateLimited

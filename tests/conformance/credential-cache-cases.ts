@@ -11,13 +11,8 @@
  * Each test gets a world of its own: one shared store (one memory store, or one SQLite file seen
  * through a connection per instance), one Redis prefix or channel, and a clock the cases move.
  */
-import type {
-  CredentialCache,
-  CredentialLookup,
-  DirectoryUser,
-  ResolvedCredential,
-  TokenStore,
-} from "@tokengate/core";
+import type { CredentialCache, DirectoryUser, TokenStore } from "@tokengate/core";
+import { ControlledSource } from "@tokengate/test-support";
 import type { Delivery } from "./invalidation-cases";
 import { eventually } from "./invalidation-cases";
 import { freshDigest, type TestFn } from "./suites";
@@ -26,52 +21,13 @@ import { freshDigest, type TestFn } from "./suites";
 export const TTL_MS = 60_000;
 export const NEGATIVE_TTL_MS = 5_000;
 
-/** The store behind a cache: counts its loads, can hold them in flight, and can fail. */
-export class CountingSource implements CredentialLookup {
-  calls = 0;
-  #holding = false;
-  #held: Array<() => void> = [];
-  #started: Array<() => void> = [];
-  #failure: Error | undefined;
-
-  constructor(private readonly inner: CredentialLookup) {}
-
-  /** Loads started from now on read the store, then wait for `release()`. */
-  hold(): void {
-    this.#holding = true;
-  }
-  release(): void {
-    this.#holding = false;
-    for (const go of this.#held.splice(0)) go();
-  }
-  /** Resolves once a held load has read the store. */
-  started(): Promise<void> {
-    if (this.#held.length > 0) return Promise.resolve();
-    return new Promise((resolve) => this.#started.push(resolve));
-  }
-  /** Loads from now on reject with `error` (the database is down), until `fail(undefined)`. */
-  fail(error: Error | undefined): void {
-    this.#failure = error;
-  }
-
-  async lookup(digest: string): Promise<ResolvedCredential | null> {
-    this.calls++;
-    if (this.#failure) throw this.#failure;
-    const answer = await this.inner.lookup(digest);
-    if (this.#holding) {
-      await new Promise<void>((resolve) => {
-        this.#held.push(resolve);
-        for (const s of this.#started.splice(0)) s();
-      });
-    }
-    return answer;
-  }
-}
+/** What reaches the store, counted, held or failed (the one source every cache suite uses). */
+export { ControlledSource as CountingSource };
 
 /** One instance of the application: its cache, what reaches its store, its connection to the store. */
 export interface CacheInstance {
   readonly cache: CredentialCache;
-  readonly source: CountingSource;
+  readonly source: ControlledSource;
   readonly store: TokenStore;
   readonly directory: { setDisabled(userId: number, disabled: boolean): unknown };
 }

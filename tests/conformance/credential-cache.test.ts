@@ -7,16 +7,11 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { localInvalidation, type TieredCacheOptions, tieredCache } from "@tokengate/cache";
 import { MemoryDirectory, MemoryTokenStore, silentLogger, storeLookup } from "@tokengate/core";
-import {
-  localInvalidation,
-  postgresInvalidation,
-  redisInvalidation,
-  sqliteDataVersionInvalidation,
-  type TieredCacheOptions,
-  tieredCache,
-} from "@tokengate/redis";
-import { openSqlite, type SqliteTokenGate } from "@tokengate/sqlite";
+import { postgresInvalidation } from "@tokengate/postgres";
+import { redisInvalidation, redisTier } from "@tokengate/redis";
+import { openSqlite, type SqliteTokenGate, sqliteDataVersionInvalidation } from "@tokengate/sqlite";
 import {
   type CuttableProxy,
   describeWithServices,
@@ -71,7 +66,7 @@ describe("tieredCache, memory only (localInvalidation)", () => {
     async world(now) {
       const shared = sharedMemoryStore();
       return {
-        start: () => tieredInstance(shared, { invalidation: localInvalidation(), lru, now }),
+        start: () => tieredInstance(shared, { invalidation: localInvalidation(), lru, clock: now }),
         dispose: async () => {},
       };
     },
@@ -99,7 +94,7 @@ describe("tieredCache, memory with SQLite's data_version", () => {
           const cache = tieredCache({
             invalidation: sqliteDataVersionInvalidation(opened.dataVersion),
             lru,
-            now,
+            clock: now,
             logger: silentLogger,
           })(source);
           await cache.whenHealthy();
@@ -179,7 +174,12 @@ describeWithServices(["redis-server"], "tieredCache with Redis", () => {
         propagation: "acknowledged",
         clockedTtl: false,
         service: true,
-        world: (now) => redisWorld((redis, prefix) => ({ redis, prefix, lru, now, redisOptions })),
+        world: (now) =>
+          redisWorld((redis, prefix) => ({
+            shared: redisTier({ redis, prefix, redisOptions }),
+            lru,
+            clock: now,
+          })),
       },
       it,
     );
@@ -194,11 +194,9 @@ describeWithServices(["redis-server"], "tieredCache with Redis", () => {
         service: true,
         world: (now) =>
           redisWorld((redis, prefix) => ({
-            redis,
-            prefix,
+            shared: redisTier({ redis, prefix, redisOptions }),
             lru: false,
-            now,
-            redisOptions,
+            clock: now,
           })),
       },
       it,
@@ -219,7 +217,7 @@ describeWithServices(["redis-server"], "tieredCache with Redis", () => {
               redisOptions,
             }),
             lru,
-            now,
+            clock: now,
           })),
       },
       it,
@@ -263,7 +261,7 @@ describeWithServices(["postgres"], "tieredCache, memory invalidated over Postgre
             pool.on("error", () => {});
             pools.push(pool);
             const invalidation = postgresInvalidation(pool, { channel, maxReconnectDelayMs: 200 });
-            return tieredInstance(shared, { invalidation, lru, now }, options);
+            return tieredInstance(shared, { invalidation, lru, clock: now }, options);
           },
           async connections() {
             const { rows } = await admin.query<{ n: number }>(

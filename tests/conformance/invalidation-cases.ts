@@ -8,7 +8,7 @@
  * where there is no service) is not registered for it. Every instance of a world shares one channel
  * (one Redis channel, one NOTIFY channel, one SQLite file); each test gets a world of its own.
  */
-import type { InvalidationMessage, InvalidationSink, InvalidationTransport } from "@tokengate/redis";
+import type { InvalidationMessage, InvalidationSink, InvalidationTransport } from "@tokengate/core";
 import { freshDigest, type TestFn } from "./suites";
 
 /**

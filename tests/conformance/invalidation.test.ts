@@ -8,14 +8,11 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type InvalidationTransport,
-  localInvalidation,
-  postgresInvalidation,
-  redisInvalidation,
-  sqliteDataVersionInvalidation,
-} from "@tokengate/redis";
-import { openSqlite, type SqliteTokenGate } from "@tokengate/sqlite";
+import { localInvalidation } from "@tokengate/cache";
+import type { InvalidationTransport } from "@tokengate/core";
+import { postgresInvalidation } from "@tokengate/postgres";
+import { redisInvalidation } from "@tokengate/redis";
+import { openSqlite, type SqliteTokenGate, sqliteDataVersionInvalidation } from "@tokengate/sqlite";
 import { describeWithServices, postgresUrl, redisUrl, startCuttableProxy } from "@tokengate/test-support";
 import { Redis } from "ioredis";
 import pg from "pg";

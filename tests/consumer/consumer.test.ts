@@ -38,6 +38,7 @@ const PACKAGES = [
   "express",
   "koa",
   "hono",
+  "cache",
   "redis",
   "sqlite",
   "postgres",

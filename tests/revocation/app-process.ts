@@ -20,6 +20,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import Router from "@koa/router";
+import { tieredCache } from "@tokengate/cache";
 import {
   type Actor,
   type AuthIdentity,
@@ -31,7 +32,7 @@ import { tokenAdminRouter as expressAdmin, tokengate as expressGate } from "@tok
 import { tokenAdminRouter as honoAdmin, tokengate as honoGate, type TokenGateEnv } from "@tokengate/hono";
 import { tokenAdminRouter as koaAdmin, tokengate as koaGate } from "@tokengate/koa";
 import { PostgresDirectory, PostgresTokenStore } from "@tokengate/postgres";
-import { connectRedis, RedisLimitStore, TokenRateLimiter, tieredCache } from "@tokengate/redis";
+import { connectRedis, RedisLimitStore, redisTier, TokenRateLimiter } from "@tokengate/redis";
 import express from "express";
 import { Hono } from "hono";
 import Redis, { type Cluster } from "ioredis";
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
     redis.on("error", () => {
       // Redis may be killed on purpose; the cache reports the outage itself, once.
     });
-    cache = tieredCache({ redis, prefix: required("REDIS_PREFIX") });
+    cache = tieredCache({ shared: redisTier({ redis, prefix: required("REDIS_PREFIX") }) });
     const limit = process.env.RATE_LIMIT;
     if (limit) {
       rateLimiter = new TokenRateLimiter({

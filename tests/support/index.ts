@@ -2,6 +2,7 @@
  * `@tokengate/test-support`: what the workspace's suites share, imported by name from every
  * package's tests and from `tests/`. Private: never published, never imported by a package's `src`.
  *
+ * - credential-fixtures: a shared store and a controllable lookup source for the cache suites;
  * - services: where the real Redis and PostgreSQL are, and the gate for suites that need them;
  * - browser: Debian's Chromium through playwright-core, and its gate;
  * - documenso: Documenso's own schema (both layouts) and rows written the way Documenso writes them;
@@ -13,6 +14,7 @@
  *   (also importable alone as `@tokengate/test-support/topologies`, as the benchmark does).
  */
 export { CHROMIUM_PATH, describeWithChromium, launchChromium, SCREENSHOT_DIR } from "./browser";
+export { ControlledSource, eventually, sharedStore } from "./credential-fixtures";
 export { type CuttableProxy, startCuttableProxy } from "./cuttable-proxy";
 export * from "./documenso/fixture";
 export * from "./documenso/rows";

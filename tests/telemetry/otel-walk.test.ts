@@ -19,6 +19,7 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
+import { type TieredCredentialCache, tieredCache } from "@tokengate/cache";
 import {
   createTokenGate,
   MemoryDirectory,
@@ -28,12 +29,7 @@ import {
   type TokenGate,
 } from "@tokengate/core";
 import { tokenAdminRouter, tokengate } from "@tokengate/express";
-import {
-  MemoryLimitStore,
-  type TieredCredentialCache,
-  TokenRateLimiter,
-  tieredCache,
-} from "@tokengate/redis";
+import { MemoryLimitStore, redisTier, TokenRateLimiter } from "@tokengate/redis";
 import { describeWithServices, redisUrl } from "@tokengate/test-support";
 import express from "express";
 import Redis from "ioredis";
@@ -78,7 +74,7 @@ describeWithServices(["redis"], "OpenTelemetry: a create → verify → rotate �
     const gate = createTokenGate({
       store,
       directory,
-      cache: tieredCache({ redis: client, prefix, logger: silentLogger }),
+      cache: tieredCache({ shared: redisTier({ redis: client, prefix }), logger: silentLogger }),
       rateLimiter: new TokenRateLimiter({
         store: new MemoryLimitStore(),
         token: [{ name: "minute", limit: 3, windowSeconds: 60 }],

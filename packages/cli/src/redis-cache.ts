@@ -9,6 +9,7 @@
  * The URL may name one server (redis://, rediss://), a Redis Cluster (redis+cluster://h1:p1,h2:p2)
  * or a Sentinel group (redis+sentinel://h1:p1,h2:p2/<masterName>): `connectRedis` reads all of them.
  */
+import { type TieredCredentialCache, tieredCache } from "@tokengate/cache";
 import type { CredentialCacheFactory, Logger } from "@tokengate/core";
 import {
   connectRedis,
@@ -16,8 +17,7 @@ import {
   type LimitStore,
   type RedisClient,
   RedisLimitStore,
-  type TieredCredentialCache,
-  tieredCache,
+  redisTier,
 } from "@tokengate/redis";
 import type { RedisOptions } from "ioredis";
 import { seconds } from "./deadline";
@@ -78,7 +78,10 @@ export function describeRedis(url: string): string {
 
 function tieredFactory(client: RedisClient, logger: Logger, redisOptions?: Partial<RedisOptions>) {
   let cache: TieredCredentialCache | undefined;
-  const build = tieredCache({ redis: client, logger, ...(redisOptions ? { redisOptions } : {}) });
+  const build = tieredCache({
+    shared: redisTier({ redis: client, ...(redisOptions ? { redisOptions } : {}) }),
+    logger,
+  });
   const factory: CredentialCacheFactory = (source) => {
     cache = build(source);
     return cache;
@@ -103,7 +106,7 @@ function tieredFactory(client: RedisClient, logger: Logger, redisOptions?: Parti
  * the cache reads the store. A server uses it to cache credentials and hear of revocations.
  */
 export async function openRedisCache(url: string, logger: Logger): Promise<OpenedCache> {
-  // tieredCache duplicates this client with its own fail-fast options; this one only carries the URL.
+  // The Redis tier duplicates this client with its own fail-fast options; this one only carries the URL.
   const client = connect(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   client.on("error", () => {
     // Outages are reported by the cache, once when they start and once when they end.

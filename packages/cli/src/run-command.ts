@@ -31,7 +31,7 @@ export interface CommandContext {
  */
 export type WhenRedisIsAway = "refuse" | { readonly revokes: string };
 
-// The servers' Redis tier keeps a credential this long unless told (tieredCache's `redisTtlMs`).
+// The servers' Redis tier keeps a credential this long unless told (`redisTier`'s `ttlMs`).
 const CACHED_COPY_LIFETIME = "5 minutes";
 
 /**

@@ -49,6 +49,9 @@ export {
 } from "./errors";
 // The gate: every option checked once, every part below wired together.
 export { createTokenGate, isTokenGate, type TokenGate, type TokenGateOptions } from "./gate";
+// Implementations: the ports in process memory, for tests and single-process servers.
+export { MemoryDirectory, MemoryTokenStore } from "./implementations/memory";
+export { MemorySecurityLog } from "./implementations/memory-security-log";
 // Lifecycle: create, list, rotate and revoke tokens, with the request and response bodies they take.
 export { EXPIRATION_PRESETS, type ExpirationPreset, resolveExpiration } from "./lifecycle/expiration";
 export {
@@ -95,9 +98,40 @@ export {
   type UsageRecorder,
 } from "./lifecycle/usage";
 export { fieldError, fieldIssues, parseOrFail } from "./lifecycle/validation";
+// Observability: health checks, OpenTelemetry, and the token security log's recorder.
+export {
+  type CacheHealth,
+  type ComponentHealth,
+  type GateHealth,
+  type HealthStatus,
+  isReady,
+  livenessAnswer,
+  readinessAnswer,
+  UP,
+} from "./observability/health";
+export {
+  DEFAULT_RETENTION_DAYS,
+  type EventToken,
+  type RequestClient,
+  type SecurityEventHook,
+  SecurityEventRecorder,
+  type SecurityEventRecorderOptions,
+} from "./observability/security-events";
+export {
+  ATTR as TELEMETRY_ATTRIBUTES,
+  GateTelemetry,
+  type TelemetryOptions,
+} from "./observability/telemetry";
 // Ports: what the core asks of the application and of the other packages (stores, directory,
-// cache, clock, logger, security log, request headers).
+// cache, cache invalidation, clock, logger, security log, request headers).
 export { type Clock, systemClock } from "./ports/clock";
+export {
+  assertFirstAttach,
+  type DataVersionSource,
+  type InvalidationMessage,
+  type InvalidationSink,
+  type InvalidationTransport,
+} from "./ports/invalidation";
 export { consoleLogger, describeCause, type Logger, OnceLog, silentLogger } from "./ports/logger";
 export type { RequestHeaders } from "./ports/request-headers";
 export {
@@ -177,33 +211,3 @@ export {
   type VerifyOutcome,
   type VerifyRequirements,
 } from "./verify/verify";
-// The cache invalidation transport's port (InvalidationTransport, ports/invalidation.ts) is exported here.
-
-// Implementations: the ports in process memory, for tests and single-process servers.
-export { MemoryDirectory, MemoryTokenStore } from "./implementations/memory";
-export { MemorySecurityLog } from "./implementations/memory-security-log";
-
-// Observability: health checks, OpenTelemetry, and the token security log's recorder.
-export {
-  type CacheHealth,
-  type ComponentHealth,
-  type GateHealth,
-  type HealthStatus,
-  isReady,
-  livenessAnswer,
-  readinessAnswer,
-  UP,
-} from "./observability/health";
-export {
-  DEFAULT_RETENTION_DAYS,
-  type EventToken,
-  type RequestClient,
-  type SecurityEventHook,
-  SecurityEventRecorder,
-  type SecurityEventRecorderOptions,
-} from "./observability/security-events";
-export {
-  ATTR as TELEMETRY_ATTRIBUTES,
-  GateTelemetry,
-  type TelemetryOptions,
-} from "./observability/telemetry";

@@ -13,6 +13,7 @@ export {
 } from "./documenso/layout";
 export { type OpenedDocumenso, openDocumenso } from "./documenso/open";
 export { type DocumensoOptions, DocumensoTokenStore } from "./documenso/token-store";
+export { type PostgresInvalidationOptions, postgresInvalidation } from "./invalidation-channel";
 export { DEFAULT_SCHEMA, migrate, migrateSecurityLog, type PostgresSchemaOptions } from "./migrate";
 export { PostgresSecurityLog, type PostgresSecurityLogOptions } from "./security-log";
 export { DuplicateDigestError } from "./sql";

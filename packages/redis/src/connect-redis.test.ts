@@ -1,3 +1,7 @@
+/**
+ * `connectRedis`'s URL forms and `duplicateClient`'s options, on lazy clients that never connect;
+ * hash tags and key slots against the Redis Cluster specification's reference value.
+ */
 import type { Cluster, Redis } from "ioredis";
 import { connectRedis } from "./connect-redis";
 import { ownConnectionOptions } from "./redis-channel";

@@ -1,3 +1,7 @@
+/**
+ * The Redis tier's value format: a credential (or "no such token") as versioned JSON, with the
+ * cache epoch it was loaded under, and the reading back that revives only the token's date fields.
+ */
 import type { ResolvedCredential, TokenRecord } from "@tokengate/core";
 
 /**

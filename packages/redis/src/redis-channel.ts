@@ -1,13 +1,19 @@
+/**
+ * The cache's invalidation channel over Redis pub/sub, with acknowledgements (sharded pub/sub on a
+ * Cluster, through `shard-subscriber.ts`), and the fail-fast options of the connections tokengate
+ * opens from the application's client. It implements the core's `InvalidationTransport` port.
+ */
 import { randomUUID } from "node:crypto";
-import { type Logger, silentLogger } from "@tokengate/core";
-import type { Cluster, Redis, RedisOptions } from "ioredis";
-import { closeConnection } from "./close-connection";
 import {
   assertFirstAttach,
   type InvalidationMessage,
   type InvalidationSink,
   type InvalidationTransport,
-} from "./invalidation";
+  type Logger,
+  silentLogger,
+} from "@tokengate/core";
+import type { Cluster, Redis, RedisOptions } from "ioredis";
+import { closeConnection } from "./close-connection";
 import { clientKeyPrefix, duplicateClient, isCluster, type RedisClient } from "./redis-client";
 import { ShardSubscriber } from "./shard-subscriber";
 

@@ -9,7 +9,13 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AuthIdentity, silentLogger } from "@tokengate/core";
-import { describeWithServices, redisServerPath } from "@tokengate/test-support";
+import {
+  ControlledSource,
+  describeWithServices,
+  eventually,
+  redisServerPath,
+  sharedStore,
+} from "@tokengate/test-support";
 import { type Cluster, Redis } from "ioredis";
 import {
   connectRedis,
@@ -20,7 +26,6 @@ import {
   tieredCache,
 } from "../src";
 import { keySlot } from "../src/shard-subscriber";
-import { ControlledSource, eventually, sharedStore } from "./credential-fixtures";
 
 const REDIS_SERVER = redisServerPath ?? "redis-server";
 

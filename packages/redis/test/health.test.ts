@@ -1,15 +1,14 @@
 /**
  * What the Redis package tells `gate.health()`: the tiered cache (itself, its invalidation channel
  * and Redis) and the Redis limit store, against the shared Redis and against a port where nothing
- * listens.
+ * listens. The cache's health without Redis is tested in `@tokengate/cache`.
  */
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:net";
 import { silentLogger } from "@tokengate/core";
-import { describeWithServices, redisUrl } from "@tokengate/test-support";
+import { ControlledSource, describeWithServices, redisUrl, sharedStore } from "@tokengate/test-support";
 import Redis from "ioredis";
-import { localInvalidation, RedisLimitStore, type TieredCredentialCache, tieredCache } from "../src";
-import { ControlledSource, sharedStore } from "./credential-fixtures";
+import { RedisLimitStore, type TieredCredentialCache, tieredCache } from "../src";
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -18,16 +17,6 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
-
-describe("tieredCache health without Redis", () => {
-  it("is up with a local channel, and names no Redis", async () => {
-    const { source } = await sharedStore();
-    const cache = tieredCache({ invalidation: localInvalidation() })(new ControlledSource(source));
-    expect(cache.health()).toEqual({ cache: { status: "up" }, invalidation: { status: "up" } });
-    await cache.close();
-    expect(cache.health().cache).toEqual({ status: "down", reason: "the cache is closed" });
-  });
-});
 
 describeWithServices(["redis"], "health over Redis", () => {
   const prefix = `tg-test:health:${randomUUID()}:`;

@@ -1,10 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, Socket } from "node:net";
 import type { Logger } from "@tokengate/core";
-import { describeWithServices, redisServerPath } from "@tokengate/test-support";
+import {
+  ControlledSource,
+  describeWithServices,
+  eventually,
+  redisServerPath,
+  sharedStore,
+} from "@tokengate/test-support";
 import Redis from "ioredis";
 import { type TieredCredentialCache, tieredCache } from "../src";
-import { ControlledSource, eventually, sharedStore } from "./credential-fixtures";
 
 const REDIS_SERVER = redisServerPath ?? "redis-server";
 

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { type AddressInfo, connect, createServer } from "node:net";
 import { silentLogger } from "@tokengate/core";
-import { describeWithServices, redisUrl } from "@tokengate/test-support";
+import { ControlledSource, describeWithServices, redisUrl, sharedStore } from "@tokengate/test-support";
 import Redis from "ioredis";
 import { type TieredCredentialCache, tieredCache } from "../src";
-import { ControlledSource, sharedStore } from "./credential-fixtures";
 
 describeWithServices(["redis"], "tieredCache over the shared Redis", () => {
   const prefix = `tg-test:tiered:${randomUUID()}:`;

@@ -1,3 +1,7 @@
+/**
+ * `FailedAuthLimiter`: the gate's `failureLimiter`, a GCRA limit on failed authentications per
+ * client address, counted in a `LimitStore`.
+ */
 import { type ComponentHealth, type FailureLimiter, UP } from "@tokengate/core";
 import type { LimitCheck, LimitStore } from "./limit-store";
 

@@ -1,3 +1,7 @@
+/**
+ * The rate-limit response headers (draft-ietf-httpapi-ratelimit-headers `RateLimit-Policy` and
+ * `RateLimit`, optionally GitHub's `X-RateLimit-*`) and `Retry-After`, from the limit states.
+ */
 import type { LimitState } from "./gcra";
 
 /** A policy as the headers describe it: its name, quota and window in seconds. */

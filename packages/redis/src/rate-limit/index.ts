@@ -1,3 +1,7 @@
+/**
+ * The rate-limit family's public names (see README.md here): the limiters, the limit store
+ * interface and its memory and Redis implementations, and the policy types.
+ */
 export { FailedAuthLimiter, type FailedAuthLimiterOptions } from "./failure-limiter";
 export type { LimitState } from "./gcra";
 export type { HeaderPolicy } from "./headers";

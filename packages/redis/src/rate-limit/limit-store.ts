@@ -1,3 +1,8 @@
+/**
+ * The `LimitStore` port: where limit state and per-token usage live. One all-or-nothing `apply` per
+ * request; implemented in memory (`memory-store.ts`) and in Redis (`redis-store.ts`), both run by
+ * one suite (test/rate-limit/limiter-cases.ts).
+ */
 import type { ComponentHealth } from "@tokengate/core";
 import type { LimitState } from "./gcra";
 

@@ -1,3 +1,7 @@
+/**
+ * `MemoryLimitStore`: limit state in this process, for one instance without Redis and as the
+ * Redis store's fallback. The same GCRA arithmetic (`gcra.ts`) as the Redis script.
+ */
 import { type ArrivalTime, aheadUnits, arrivalAt, type LimitState, quotaVerdict, rateVerdict } from "./gcra";
 import type { ApplyOptions, LimitCheck, LimitOutcome, LimitStore, TokenUsage } from "./limit-store";
 

@@ -1,3 +1,7 @@
+/**
+ * The limit policies as options give them: windows (name, limit, seconds), a team's windows and
+ * monthly quota, checked once when read; and the UTC calendar month the quota counts in.
+ */
 import { MAX_RATE_PRODUCT } from "./gcra";
 
 /** One rate limit: `limit` requests per `windowSeconds` (GCRA, with a burst of `limit`). */

@@ -1,3 +1,9 @@
+/**
+ * `RedisLimitStore`: limit state in Redis, one Lua script per request (a mirror of `gcra.ts`), with
+ * the Cluster slot handling and the outage policy (`onRedisError`). Over 300 lines because the
+ * script, the slot grouping and the fallback are one contract: split, each part would have to
+ * restate the others' invariants.
+ */
 import { createHash } from "node:crypto";
 import {
   type ComponentHealth,

@@ -1,3 +1,8 @@
+/**
+ * `TokenRateLimiter`: the gate's `rateLimiter` and `usageReader`. It turns a request's token and
+ * team into limit checks (per-token windows, per-team windows and monthly quota), applies them in
+ * one store call and answers with the `RateLimit` headers.
+ */
 import {
   type AuthIdentity,
   type ComponentHealth,

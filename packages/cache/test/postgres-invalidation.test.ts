@@ -1,9 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { silentLogger } from "@tokengate/core";
-import { describeWithServices, postgresUrl } from "@tokengate/test-support";
+import { postgresInvalidation } from "@tokengate/postgres";
+import {
+  ControlledSource,
+  describeWithServices,
+  eventually,
+  postgresUrl,
+  sharedStore,
+} from "@tokengate/test-support";
 import pg from "pg";
-import { postgresInvalidation, type TieredCredentialCache, tieredCache } from "../src";
-import { ControlledSource, eventually, sharedStore } from "./credential-fixtures";
+import { type TieredCredentialCache, tieredCache } from "../src";
 
 describeWithServices(["postgres"], "tieredCache with LISTEN/NOTIFY and no Redis", () => {
   const channel = `tokengate_test_${randomUUID().replaceAll("-", "")}`;

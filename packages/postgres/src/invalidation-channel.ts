@@ -1,11 +1,16 @@
+/**
+ * The cache's invalidation channel over PostgreSQL LISTEN/NOTIFY, for deployments with PostgreSQL
+ * and no Redis. It implements the core's `InvalidationTransport` port; `tieredCache`
+ * (`@tokengate/cache`) attaches to it.
+ */
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import {
   assertFirstAttach,
   type InvalidationMessage,
   type InvalidationSink,
   type InvalidationTransport,
-} from "./invalidation";
+} from "@tokengate/core";
+import pg from "pg";
 
 export interface PostgresInvalidationOptions {
   /** The LISTEN/NOTIFY channel. Default "tokengate_invalidate". */

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CredentialLookup, silentLogger } from "@tokengate/core";
+import { sqliteDataVersionInvalidation } from "@tokengate/sqlite";
 import Database from "better-sqlite3";
-import { sqliteDataVersionInvalidation, tieredCache } from "../src";
+import { tieredCache } from "../src";
 
 describe("tieredCache over one SQLite file shared by two processes", () => {
   const dir = mkdtempSync(join(tmpdir(), "tg-data-version-"));
@@ -49,8 +50,8 @@ describe("tieredCache over one SQLite file shared by two processes", () => {
     const { writer, reader, source } = connections();
     let now = new Date("2026-01-01T00:00:00Z");
     const cache = tieredCache({
-      invalidation: sqliteDataVersionInvalidation(reader, { minIntervalMs: 100, now: () => now }),
-      now: () => now,
+      invalidation: sqliteDataVersionInvalidation(reader, { minIntervalMs: 100, clock: () => now }),
+      clock: () => now,
       logger: silentLogger,
     })(source);
     const digest = "a".repeat(128);

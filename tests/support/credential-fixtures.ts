@@ -1,3 +1,7 @@
+/**
+ * Credential fixtures for the cache suites: one shared memory store (as a real database would be
+ * shared by instances) and a lookup source a test can count, hold or fail.
+ */
 import {
   type CredentialLookup,
   MemoryDirectory,
@@ -28,16 +32,21 @@ export async function sharedStore() {
   return { store, directory, issue, source: storeLookup(store, directory) };
 }
 
-/** A source that counts its calls, and can be held so a load stays in flight until released. */
+/**
+ * A source that counts its calls, can be held so a load stays in flight until released, and can be
+ * made to fail as a database that is down. The cache suites (packages' own and the conformance
+ * suite) all use this one.
+ */
 export class ControlledSource implements CredentialLookup {
   calls = 0;
-  #held: Array<() => void> = [];
   #holding = false;
+  #held: Array<() => void> = [];
   #started: Array<() => void> = [];
+  #failure: Error | undefined;
 
   constructor(private readonly inner: CredentialLookup) {}
 
-  /** Loads started from now on wait until `release()`. */
+  /** Loads started from now on read the store, then wait for `release()`. */
   hold(): void {
     this.#holding = true;
   }
@@ -47,14 +56,20 @@ export class ControlledSource implements CredentialLookup {
     for (const go of this.#held.splice(0)) go();
   }
 
-  /** Resolves when a held load has begun (it read nothing yet). */
+  /** Resolves once a held load has read the store. */
   started(): Promise<void> {
     if (this.#held.length > 0) return Promise.resolve();
     return new Promise((resolve) => this.#started.push(resolve));
   }
 
+  /** Loads from now on reject with `error` (the database is down), until `fail(undefined)`. */
+  fail(error: Error | undefined): void {
+    this.#failure = error;
+  }
+
   async lookup(digest: string): Promise<ResolvedCredential | null> {
     this.calls++;
+    if (this.#failure) throw this.#failure;
     // Read the store first, then wait: the load holds the pre-revocation answer while it waits.
     const answer = await this.inner.lookup(digest);
     if (this.#holding) {
