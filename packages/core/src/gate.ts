@@ -39,7 +39,7 @@ export interface TokenGateOptions {
   store: TokenStore;
   /** Answers who users are, whether they are disabled, and their roles in teams. */
   directory: Directory;
-  /** A cache in front of the store, e.g. `tieredCache({ redis })` from `@tokengate/redis`. */
+  /** A cache in front of the store, e.g. `tieredCache()` from `@tokengate/cache` (Redis as its shared tier: `redisTier`). */
   cache?: CredentialCacheFactory;
   /** Digesters; the first digests new tokens, all are tried on lookup. Default: SHA-512 (Documenso's). */
   digesters?: readonly TokenDigester[];
