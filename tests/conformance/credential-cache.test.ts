@@ -15,12 +15,13 @@ import { openSqlite, type SqliteTokenGate, sqliteDataVersionInvalidation } from 
 import {
   type CuttableProxy,
   describeWithServices,
+  type PrivateRedis,
   postgresUrl,
   startCuttableProxy,
+  startPrivateRedis,
 } from "@tokengate/test-support";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { type OwnRedis, startOwnRedis } from "../rate-limit/own-redis";
 import {
   CACHE_USER,
   type CacheInstance,
@@ -112,10 +113,10 @@ describe("tieredCache, memory with SQLite's data_version", () => {
 // A redis-server of this suite's own: one case fills its memory to make it refuse writes, which the
 // shared server must never see.
 describeWithServices(["redis-server"], "tieredCache with Redis", () => {
-  let server: OwnRedis;
+  let server: PrivateRedis;
   let admin: Redis;
   beforeAll(async () => {
-    server = await startOwnRedis();
+    server = await startPrivateRedis();
     admin = new Redis(server.url);
   });
   afterAll(async () => {

@@ -1,19 +1,18 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createServer, Socket } from "node:net";
+import { createServer } from "node:net";
 import type { Logger } from "@tokengate/core";
 import {
   ControlledSource,
   describeWithServices,
   eventually,
-  redisServerPath,
+  type PrivateRedis,
   sharedStore,
+  startPrivateRedis,
 } from "@tokengate/test-support";
 import Redis from "ioredis";
 import { type TieredCredentialCache, tieredCache } from "../src";
 
-const REDIS_SERVER = redisServerPath ?? "redis-server";
-
-function freePort(): Promise<number> {
+/** A port nothing listens on: a server was bound there a moment ago and closed. */
+function unusedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -22,35 +21,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
   });
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once("error", () => resolve(false));
-    socket.connect(port, "127.0.0.1", () => {
-      socket.destroy();
-      resolve(true);
-    });
-  });
-}
-
-/** A redis-server of this test's own (never the shared one), started and killed at will. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    REDIS_SERVER,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: "ignore" },
-  );
-  await eventually(() => answers(port));
-  return child;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
 }
 
 function recordingLogger() {
@@ -63,19 +33,19 @@ function recordingLogger() {
 }
 
 describeWithServices(["redis-server"], "tieredCache when its Redis goes away", () => {
-  let server: ChildProcess | undefined;
+  let server: PrivateRedis | undefined;
   let client: Redis | undefined;
   let cache: TieredCredentialCache | undefined;
 
   afterEach(async () => {
     await cache?.close();
     client?.disconnect();
-    if (server) await kill(server);
+    await server?.stop();
   });
 
   it("answers from the store while Redis is down, logs once each way, and serves nothing stale after", async () => {
-    const port = await freePort();
-    server = await startRedis(port);
+    server = await startPrivateRedis();
+    const port = server.port;
     const { store, issue, source } = await sharedStore();
     const kept = await issue("kept", "api_kkkkkkkkkkkkkkkk");
     const revoked = await issue("revoked", "api_rrrrrrrrrrrrrrrr");
@@ -95,7 +65,7 @@ describeWithServices(["redis-server"], "tieredCache when its Redis goes away", (
     await cache.lookup(revoked.digest);
     expect(counted.calls).toBe(2);
 
-    await kill(server);
+    await server.kill();
     await eventually(() => cache!.degraded);
 
     // Still answering, from the store: the LRU is bypassed, since invalidations may be missed now.
@@ -110,7 +80,7 @@ describeWithServices(["redis-server"], "tieredCache when its Redis goes away", (
     await expect(cache.invalidate([revoked.digest])).rejects.toMatchObject({ code: "store_unavailable" });
     expect(await cache.lookup(revoked.digest)).toBeNull();
 
-    server = await startRedis(port);
+    await server.restart(); // a new process, on the same port
     await cache.whenHealthy();
     expect(cache.degraded).toBe(false);
     expect(await cache.lookup(revoked.digest)).toBeNull();
@@ -129,7 +99,7 @@ describeWithServices(["redis-server"], "tieredCache when its Redis goes away", (
 
 describe("closing a tieredCache whose Redis never answered", () => {
   it("resolves at once and leaves no connection reconnecting behind", async () => {
-    const port = await freePort(); // nothing listens there
+    const port = await unusedPort();
     const client = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true });
     // Every connection the cache opens is a duplicate of `client`: keep them, to watch them end.
     const opened: Redis[] = [];

@@ -27,16 +27,8 @@ export interface TokenRecord {
   readonly replacedById: number | null;
 }
 
-export interface NewTokenRecord {
-  readonly name: string;
-  readonly digest: string;
-  readonly algorithm: string;
-  readonly userId: number | null;
-  readonly teamId: number | null;
-  readonly createdAt: Date;
-  readonly expiresAt: Date | null;
-  readonly scopes: readonly string[];
-}
+/** A token to insert: the store assigns the id; it has not been used or replaced yet. */
+export type NewTokenRecord = Omit<TokenRecord, "id" | "lastUsedAt" | "replacedById">;
 
 /**
  * The system of record for tokens. Lookups by digest go through a unique index: no secret is
