@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stripVTControlCharacters } from "node:util";
+import { freePort } from "@tokengate/test-support";
 import {
   type Framework,
   prepareApp,
@@ -28,7 +29,7 @@ import {
   type Setup,
   tokengateDeclarationErrors,
 } from "./consumer-apps";
-import { freePort, mustRun, runCommand, startListening } from "./processes";
+import { mustRun, runCommand, startListening } from "./processes";
 import { type LocalRegistry, startLocalRegistry } from "./registry";
 
 const ROOT = resolve(__dirname, "../..");

@@ -6,7 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, mustRun, type RunningProcess, startListening } from "./processes";
+import { freePort } from "@tokengate/test-support";
+import { mustRun, type RunningProcess, startListening } from "./processes";
 
 export interface LocalRegistry {
   /** `http://127.0.0.1:<port>/` */

@@ -6,11 +6,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { Agent, request } from "node:http";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { migrate, PostgresDirectory } from "@tokengate/postgres";
-import { postgresUrl, redisUrl } from "@tokengate/test-support";
+import { freePort, postgresUrl, redisUrl } from "@tokengate/test-support";
 import Redis from "ioredis";
 import { Pool } from "pg";
 
@@ -54,16 +53,6 @@ export function send(
     req.on("error", fail);
     req.end(body);
   });
-}
-
-/** A port nothing listens on: bound, then released. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 const live = new Set<ChildProcess>();

@@ -18,6 +18,7 @@ export { ControlledSource, eventually, sharedStore } from "./credential-fixtures
 export { type CuttableProxy, startCuttableProxy } from "./cuttable-proxy";
 export * from "./documenso/fixture";
 export * from "./documenso/rows";
+export { freePort } from "./free-port";
 export { describeWhenAvailable } from "./gated";
 export { type OpenApiVerdict, validateOpenApi } from "./openapi-validator";
 export {

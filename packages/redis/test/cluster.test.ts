@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AuthIdentity, silentLogger } from "@tokengate/core";
@@ -13,6 +12,7 @@ import {
   ControlledSource,
   describeWithServices,
   eventually,
+  freePort,
   redisServerPath,
   sharedStore,
 } from "@tokengate/test-support";
@@ -28,17 +28,6 @@ import {
 import { keySlot } from "../src/shard-subscriber";
 
 const REDIS_SERVER = redisServerPath ?? "redis-server";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 describeWithServices(["redis-server"], "tokengate on a Redis Cluster", () => {
   const nodes: Array<{ port: number; child: ChildProcess; admin: Redis; id: string }> = [];

@@ -1,27 +1,15 @@
-import { createServer } from "node:net";
 import type { Logger } from "@tokengate/core";
 import {
   ControlledSource,
   describeWithServices,
   eventually,
+  freePort,
   type PrivateRedis,
   sharedStore,
   startPrivateRedis,
 } from "@tokengate/test-support";
 import Redis from "ioredis";
 import { type TieredCredentialCache, tieredCache } from "../src";
-
-/** A port nothing listens on: a server was bound there a moment ago and closed. */
-function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 function recordingLogger() {
   const lines: Array<{ level: string; message: string; meta?: Record<string, unknown> }> = [];
@@ -99,7 +87,7 @@ describeWithServices(["redis-server"], "tieredCache when its Redis goes away", (
 
 describe("closing a tieredCache whose Redis never answered", () => {
   it("resolves at once and leaves no connection reconnecting behind", async () => {
-    const port = await unusedPort();
+    const port = await freePort(); // nothing listens there
     const client = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true });
     // Every connection the cache opens is a duplicate of `client`: keep them, to watch them end.
     const opened: Redis[] = [];
