@@ -90,17 +90,19 @@ class HonoNodeCredentialInput extends NodeCredentialInput {
 
 class FetchCredentialInput implements CredentialInput {
   readonly authorization: string | null;
+  readonly queryToken: CredentialInput["queryToken"];
   readonly #headers: Headers;
   readonly #c: Context;
   readonly #address: (c: Context) => string | undefined;
 
   constructor(
     headers: Headers,
-    readonly queryToken: CredentialInput["queryToken"],
+    queryToken: CredentialInput["queryToken"],
     c: Context,
     address: (c: Context) => string | undefined,
   ) {
     this.authorization = headers.get("authorization");
+    this.queryToken = queryToken;
     this.#headers = headers;
     this.#c = c;
     this.#address = address;

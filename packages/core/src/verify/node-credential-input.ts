@@ -27,14 +27,13 @@ export function nodeHeader(req: IncomingMessage, name: string): string | undefin
  */
 export class NodeCredentialInput implements CredentialInput {
   readonly authorization: AuthorizationInput;
+  /** The `access_token` query values, where the deployment allows them (`queryTokenInput`). */
+  readonly queryToken: CredentialInput["queryToken"];
   readonly #req: IncomingMessage;
 
-  /** @param queryToken the `access_token` query values, where the deployment allows them (`queryTokenInput`). */
-  constructor(
-    req: IncomingMessage,
-    readonly queryToken: CredentialInput["queryToken"],
-  ) {
+  constructor(req: IncomingMessage, queryToken: CredentialInput["queryToken"]) {
     this.authorization = authorizationFromRawHeaders(req.rawHeaders);
+    this.queryToken = queryToken;
     this.#req = req;
   }
 
